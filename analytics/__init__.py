@@ -1,0 +1,1 @@
+"""Lead-generator analytics: pure, typed Polars. Never imports Streamlit."""

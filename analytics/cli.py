@@ -1,0 +1,192 @@
+"""The command line of SPEC §7: `python -m analytics metrics …` and `python -m analytics diagnose …`.
+
+Bad input ends with one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from analytics import export
+from analytics.importing.mapping import FIELDS, REQUIRED, FileKind
+from analytics.importing.pipeline import Upload, import_files
+from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, compute
+from analytics.model import Prepared, prepare
+from analytics.registry import GROUP_KEYS
+
+
+class UsageError(Exception):
+    """Bad input: the message is printed as is and the exit code is 2."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def _by(text: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in keys if k not in GROUP_KEYS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"cannot group by {', '.join(unknown)}; choose from {', '.join(GROUP_KEYS)}")
+    return keys
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("input files (CSV or XLSX, detected from content)")
+    files.add_argument("--calls", type=Path, help="the telephony call log")
+    files.add_argument("--leads", type=Path, required=True, help="the CRM leads/deals export (may carry meetings "
+                       "and payments as columns)")
+    files.add_argument("--meetings", type=Path, help="a separate meetings table")
+    files.add_argument("--payments", type=Path, help="a separate payments table")
+    files.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER",
+                       help='override a detected column, e.g. calls.duration_s="Длительность разговора"')
+    filters = parser.add_argument_group("filters")
+    filters.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    filters.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    filters.add_argument("--employee", nargs="+", metavar="NAME")
+    filters.add_argument("--source", nargs="+", metavar="NAME")
+    filters.add_argument("--min-call-seconds", type=int, default=DEFAULT_MIN_CALL_SECONDS, metavar="T")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="Lead-generator metrics (SPEC §7).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    metrics = commands.add_parser("metrics", help="the metrics table for any grouping")
+    _input_options(metrics)
+    metrics.add_argument("--by", type=_by, default=(), help="comma-separated: employee,source,day|week|month")
+    metrics.add_argument("--mode", choices=MODES, default="cohort")
+    metrics.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    metrics.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+    diagnose = commands.add_parser("diagnose", help="what dropped month over month and where the chain broke")
+    _input_options(diagnose)
+    diagnose.add_argument("--month", metavar="YYYY-MM", help="the month to diagnose (default: last complete month)")
+    diagnose.add_argument("--threshold", type=float, default=0.15, help="the relative fall that counts as a drop")
+    diagnose.add_argument("--format", choices=("json", "text"), default="json")
+    diagnose.add_argument("-o", "--output", type=Path)
+    return parser
+
+
+def _overrides(pairs: Sequence[str], given: dict[FileKind, Path]) -> dict[FileKind, dict[str, str]]:
+    """`--map TABLE.COLUMN=HEADER`; a meetings/payments column maps into the leads file when it carries them."""
+    result: dict[FileKind, dict[str, str]] = {}
+    for pair in pairs:
+        target, sep, header = pair.partition("=")
+        table, dot, column = target.partition(".")
+        if not sep or not dot or table not in FIELDS:
+            raise UsageError(f"--map {pair!r}: expected TABLE.COLUMN=HEADER, TABLE one of {', '.join(FIELDS)}")
+        kind: FileKind = table  # type: ignore[assignment]
+        if kind not in given and column in FIELDS["leads"]:
+            kind = "leads"
+        if kind not in given:
+            raise UsageError(f"--map {pair!r}: no --{table} file was given")
+        if column not in FIELDS[kind]:
+            raise UsageError(f"--map {pair!r}: {table} has no column {column!r}; "
+                             f"known: {', '.join(FIELDS[kind])}")
+        result.setdefault(kind, {})[column] = header.strip().strip('"')
+    return result
+
+
+def load(args: argparse.Namespace) -> tuple[Prepared, list[str]]:
+    """Import the files the options name; raise UsageError for anything a person must fix."""
+    given: dict[FileKind, Path] = {
+        kind: path for kind in ("calls", "leads", "meetings", "payments")
+        if (path := getattr(args, kind)) is not None
+    }
+    overrides = _overrides(args.map, given)
+    uploads = []
+    for kind, path in given.items():
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise UsageError(f"{path}: cannot read the file ({error.strerror})") from error
+        uploads.append(Upload(str(path), content, kind, overrides.get(kind, {})))
+    bundle = import_files(uploads)
+    if bundle.errors:
+        raise UsageError("; ".join(bundle.errors))
+    warnings: list[str] = []
+    for imported in bundle.files:
+        missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None]
+        if missing:
+            raise UsageError(
+                f"{imported.name}: cannot tell which column holds {', '.join(missing)}; "
+                f"name it with --map {imported.kind}.{missing[0]}=HEADER"
+            )
+        if imported.rejected:
+            first = imported.issues.filter(pl.col("action") == "row rejected").row(0, named=True)
+            warnings.append(
+                f"{imported.name}: {imported.rejected} of {imported.rows_in_file} rows rejected "
+                f"(first: row {first['row']}, column {first['column']}, {first['reason']})"
+            )
+        ignored = imported.issues.filter(pl.col("action") != "row rejected").height
+        if ignored:
+            warnings.append(f"{imported.name}: {ignored} value(s) not understood and left empty")
+    model = prepare(bundle.dataset)
+    return model, [*warnings, *model.warnings]
+
+
+def filters_of(args: argparse.Namespace) -> Filters:
+    return Filters(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        employees=tuple(args.employee) if args.employee else None,
+        sources=tuple(args.source) if args.source else None,
+        min_call_seconds=args.min_call_seconds,
+    )
+
+
+def _write(data: bytes | str, output: Path | None) -> None:
+    if output is not None:
+        output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+
+
+def run_metrics(args: argparse.Namespace) -> None:
+    model, warnings = load(args)
+    table = compute(model, args.by, filters_of(args), args.mode)
+    if args.format == "json":
+        _write(json.dumps({"rows": table.to_dicts(), "warnings": warnings}, ensure_ascii=False, indent=2) + "\n",
+               args.output)
+    elif args.format == "csv":
+        _write(export.to_csv(table), args.output)
+    else:
+        _write(export.to_xlsx(table, "metrics"), args.output)
+    for warning in warnings if args.format != "json" else ():
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def run_diagnose(args: argparse.Namespace) -> None:
+    from analytics.diagnostics import diagnose, findings_text  # late: only this command needs it
+
+    model, warnings = load(args)
+    try:
+        report = diagnose(model, filters_of(args), month=args.month, threshold=args.threshold)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    if args.format == "json":
+        payload = {"month": report.month, "findings": report.findings, "warnings": warnings}
+        _write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", args.output)
+    else:
+        _write(findings_text(report), args.output)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        {"metrics": run_metrics, "diagnose": run_diagnose}[args.command](args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

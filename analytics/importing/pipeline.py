@@ -1,0 +1,70 @@
+"""Several uploaded files → one Dataset, with a report per file. Shared by the Data page and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from analytics import schema
+from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, convert
+from analytics.importing.mapping import FileKind, apply_overrides, detect
+from analytics.importing.reading import BadFile, read_raw
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file as the user gave it, with what they told us about it (kind, column choices, stage steps)."""
+
+    name: str
+    content: bytes
+    kind: FileKind | None = None
+    overrides: Mapping[str, str | None] = field(default_factory=dict)
+    step_maps: Mapping[str, Mapping[str, Step]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    dataset: schema.Dataset
+    files: tuple[FileImport, ...]
+    errors: tuple[str, ...]  # files that could not be read at all
+
+    @property
+    def issues(self) -> pl.DataFrame:
+        frames = [f.issues for f in self.files]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def import_one(upload: Upload) -> FileImport:
+    """Read, recognise and convert one file; raises BadFile with a message for the user."""
+    raw = read_raw(upload.content, upload.name)
+    detection = detect(raw, upload.kind)
+    unknown = [h for h in upload.overrides.values() if h is not None and h not in raw.headers]
+    if unknown:
+        raise BadFile(f"{upload.name}: no column named {', '.join(map(repr, unknown))}; "
+                      f"the columns are: {', '.join(raw.headers)}")
+    mapping = apply_overrides(detection.mapping, upload.overrides)
+    return convert(raw, detection.kind, mapping, upload.step_maps)
+
+
+def combine(files: Sequence[FileImport]) -> schema.Dataset:
+    """Stack the tables of all files into one Dataset."""
+    tables: dict[str, list[pl.DataFrame]] = {name: [] for name in schema.TABLES}
+    for imported in files:
+        for name, frame in imported.tables.items():
+            tables[name].append(frame)
+    stacked = {name: pl.concat(frames) if frames else None for name, frames in tables.items()}
+    return schema.Dataset.from_frames(**stacked)
+
+
+def import_files(uploads: Sequence[Upload]) -> Bundle:
+    """Import every file that can be read; the ones that cannot are reported, never raised."""
+    files: list[FileImport] = []
+    errors: list[str] = []
+    for upload in uploads:
+        try:
+            files.append(import_one(upload))
+        except BadFile as error:
+            errors.append(str(error))
+    return Bundle(combine(files), tuple(files), tuple(errors))

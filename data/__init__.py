@@ -1,0 +1,1 @@
+"""Demo data: a deterministic generator of a realistic sales floor and the exports it writes."""

@@ -1,0 +1,66 @@
+"""Shared fixtures: a small hand-built floor whose every number is computed by hand in the tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from analytics.model import Prepared, prepare
+from analytics.schema import Dataset
+
+
+def dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def hand_dataset() -> Dataset:
+    """Four leads, five call rows (one duplicate), four meetings, three payments — see test_metrics.py."""
+    leads = pl.DataFrame(
+        {
+            "lead_id": ["L1", "L2", "L3", "L4"],
+            "created_at": [dt("2026-01-05 09:00"), dt("2026-01-06 09:00"), dt("2026-01-07 09:00"), dt("2026-02-01 09:00")],
+            "employee": ["A", "A", " B ", "B"],
+            "source": ["google ads", "Яндекс", None, "site"],
+            "is_target": [True, False, None, True],
+            "phone": ["+7 (900) 001-00-01", "89000010002", "79000010003", None],
+        }
+    )
+    calls = pl.DataFrame(
+        {
+            "started_at": [dt("2026-01-05 10:00"), dt("2026-01-05 11:00"), dt("2026-01-06 12:00"),
+                           dt("2026-01-06 12:00"), dt("2026-02-02 15:00")],
+            "employee": ["A", "A", "B", "B", "B"],
+            "duration_s": [60, 59, 120, 120, 300],
+            "lead_id": ["L1", None, None, None, None],
+            "phone": [None, "+7 900 001 00 02", None, None, "9000010003"],
+            "call_id": ["c1", "c2", "c3", "c3", "c5"],
+        }
+    )
+    meetings = pl.DataFrame(
+        {
+            "lead_id": ["L1", "L1", "L2", "L3"],
+            "booked_at": [dt("2026-01-06 10:00"), dt("2026-01-10 10:00"), dt("2026-01-07 10:00"), dt("2026-01-31 10:00")],
+            "setter": ["A", "B", None, "B"],
+            "meeting_at": [None, None, None, dt("2026-02-05 10:00")],
+            "confirmed": [None, True, True, False],
+            "confirmed_at": [None, None, dt("2026-01-08 10:00"), None],
+            "held": [True, True, False, False],
+            "held_at": [dt("2026-02-03 10:00"), dt("2026-01-20 10:00"), None, None],
+            "meeting_id": ["m1", "m2", "m3", "m4"],
+        }
+    )
+    payments = pl.DataFrame(
+        {
+            "lead_id": ["L1", "L1", "L4"],
+            "paid_at": [dt("2026-02-10 12:00"), dt("2026-03-01 12:00"), dt("2026-02-15 12:00")],
+            "amount": [1000.0, 500.0, 700.0],
+        }
+    )
+    return Dataset.from_frames(calls=calls, leads=leads, meetings=meetings, payments=payments)
+
+
+@pytest.fixture
+def hand_model() -> Prepared:
+    return prepare(hand_dataset())
