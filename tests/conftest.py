@@ -20,7 +20,8 @@ def hand_dataset() -> Dataset:
     leads = pl.DataFrame(
         {
             "lead_id": ["L1", "L2", "L3", "L4"],
-            "created_at": [dt("2026-01-05 09:00"), dt("2026-01-06 09:00"), dt("2026-01-07 09:00"), dt("2026-02-01 09:00")],
+            "created_at": [dt("2026-01-05 09:00"), dt("2026-01-06 09:00"), dt("2026-01-07 09:00"),
+                           dt("2026-02-01 09:00")],
             "employee": ["A", "A", " B ", "B"],
             "source": ["google ads", "Яндекс", None, "site"],
             "is_target": [True, False, None, True],
@@ -41,7 +42,8 @@ def hand_dataset() -> Dataset:
     meetings = pl.DataFrame(
         {
             "lead_id": ["L1", "L1", "L2", "L3"],
-            "booked_at": [dt("2026-01-06 10:00"), dt("2026-01-10 10:00"), dt("2026-01-07 10:00"), dt("2026-01-31 10:00")],
+            "booked_at": [dt("2026-01-06 10:00"), dt("2026-01-10 10:00"), dt("2026-01-07 10:00"),
+                          dt("2026-01-31 10:00")],
             "setter": ["A", "B", None, "B"],
             "meeting_at": [None, None, None, dt("2026-02-05 10:00")],
             "confirmed": [None, True, True, False],

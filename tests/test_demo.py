@@ -29,7 +29,7 @@ def test_generator_writes_the_same_bytes_twice(tmp_path: Path) -> None:
 def test_committed_demo_files_are_the_generator_output(tmp_path: Path) -> None:
     write_demo(tmp_path)
     for name in (DEALS_FILE, CALLS_FILE):
-        assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), f"rerun python -m data.generate_demo"
+        assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), "rerun python -m data.generate_demo"
 
 
 def test_demo_imports_with_no_rejected_rows(demo_bundle) -> None:

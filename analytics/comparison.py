@@ -1,0 +1,137 @@
+"""Each metric against the previous comparable period, and whether a fall is real (SPEC §6).
+
+A change counts as a drop only when it is both large (a relative fall of at least the threshold, default 15 %)
+and significant at 95 %: counts by an exact conditional binomial test of two Poisson counts (pro rata to working
+days when the current period is cut short by the end of the data), conversions by a two-proportion z-test.
+Minutes and revenue are tested on the calls and payments behind them. Tiny numbers (2 → 1) never qualify.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from analytics.registry import BY_KEY, METRIC_KEYS, RATIO_METRICS, TARGET_SHARE
+
+DEFAULT_THRESHOLD = 0.15
+ALPHA = 0.05
+# A continuous amount is tested on the count of events behind it.
+BASIS = {"minutes_on_line": "calls_total", "revenue": "payments", "revenue_without_meeting": "paid_without_meeting"}
+COMPARED = (*METRIC_KEYS, TARGET_SHARE.key)
+
+
+def with_target_share(table: pl.DataFrame) -> pl.DataFrame:
+    """Add target_share = target / (target + non-target), null without qualified leads."""
+    qualified = pl.col("leads_target") + pl.col("leads_nontarget")
+    return table.with_columns(
+        pl.when(qualified > 0).then(pl.col("leads_target") / qualified).alias(TARGET_SHARE.key),
+        qualified.alias("leads_qualified"),
+    )
+
+
+def count_p_value(current: np.ndarray, previous: np.ndarray, weight: float = 1.0) -> np.ndarray:
+    """One-sided p-value that the current count is lower than the previous one by chance.
+
+    Given both counts, the current one is Binomial(total, w / (w + 1)) under "no change", where `w` is the
+    current period's exposure relative to the previous one (1 for equal periods).
+    """
+    current = np.round(current).astype(np.int64)
+    total = current + np.round(previous).astype(np.int64)
+    share = weight / (weight + 1.0)
+    return np.where(total > 0, stats.binom.cdf(current, np.maximum(total, 1), share), 1.0)
+
+
+def proportion_p_value(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """One-sided p-value of the two-proportion z-test that rate 1 (current) is lower than rate 2 (previous)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (x1 + x2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = (x1 / n1 - x2 / n2) / se
+    p = stats.norm.cdf(z)
+    return np.where((n1 > 0) & (n2 > 0) & (se > 0), p, 1.0)
+
+
+def compare(
+    current: pl.DataFrame,
+    previous: pl.DataFrame,
+    by: list[str] | tuple[str, ...] = (),
+    threshold: float = DEFAULT_THRESHOLD,
+    weight: float = 1.0,
+) -> pl.DataFrame:
+    """Long table: group keys, metric, current, previous, change, change_rel, p_value, worse.
+
+    `weight` is the current period's exposure relative to the previous one (working days), used for counts when
+    the current period is incomplete; change_rel of counts is then per working day.
+    """
+    by = list(by)
+    current, previous = with_target_share(current), with_target_share(previous)
+    joined = current.join(previous, on=by, how="full", suffix="_prev", coalesce=True) if by else pl.concat(
+        [current, previous.rename({c: f"{c}_prev" for c in previous.columns})], how="horizontal"
+    )
+    columns = [*COMPARED, "leads_qualified"]
+    joined = joined.with_columns(
+        pl.col(c).fill_null(0) for c in [*columns, *(f"{c}_prev" for c in columns)]
+        if BY_KEY.get(c.removesuffix("_prev")) is None or BY_KEY[c.removesuffix("_prev")].kind != "ratio"
+    )
+    parts = []
+    for key in COMPARED:
+        spec = BY_KEY[key]
+        cur, prev = joined[key].to_numpy().astype(float), joined[f"{key}_prev"].to_numpy().astype(float)
+        if spec.kind == "ratio":
+            num, den = spec.numerator, spec.denominator
+            p = proportion_p_value(joined[num].to_numpy(), joined[den].to_numpy(),
+                                   joined[f"{num}_prev"].to_numpy(), joined[f"{den}_prev"].to_numpy())
+            rate_cur, rate_prev = cur, prev
+        else:
+            basis = BASIS.get(key)
+            if basis:
+                n_cur, n_prev = joined[basis].to_numpy(), joined[f"{basis}_prev"].to_numpy()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    unit = (cur + prev) / (n_cur + n_prev)
+                    counts_cur, counts_prev = np.nan_to_num(cur / unit), np.nan_to_num(prev / unit)
+            else:
+                counts_cur, counts_prev = cur, prev
+            rate_cur, rate_prev = cur / weight, prev
+            if spec.higher_is_better:
+                p = count_p_value(counts_cur, counts_prev, weight)
+            else:
+                p = count_p_value(counts_prev, counts_cur, 1 / weight)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(np.isfinite(rate_prev) & (rate_prev > 0), rate_cur / rate_prev - 1, np.nan)
+        worse_rel = -rel if spec.higher_is_better else rel
+        worse = np.nan_to_num(worse_rel) >= threshold
+        worse &= p < ALPHA
+        parts.append(
+            joined.select(by).with_columns(
+                pl.lit(key).alias("metric"),
+                pl.Series("current", cur),
+                pl.Series("previous", prev),
+                pl.Series("change", cur - prev),
+                pl.Series("change_rel", rel).fill_nan(None),
+                pl.Series("p_value", p),
+                pl.Series("worse", worse),
+            )
+        )
+    return pl.concat(parts).with_columns(pl.col("current", "previous", "change").fill_nan(None))
+
+
+def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (), threshold: float = DEFAULT_THRESHOLD,
+                     weights: dict[str, float] | None = None) -> pl.DataFrame:
+    """Every month against the month before it, per group: the long table of `compare` plus `month`.
+
+    `weights` gives a month's exposure relative to its previous month (for a month in progress).
+    """
+    months = sorted(by_month["month"].unique().to_list())
+    parts = []
+    for before, month in itertools.pairwise(months):
+        cur = by_month.filter(pl.col("month") == month).drop("month")
+        prev = by_month.filter(pl.col("month") == before).drop("month")
+        weight = (weights or {}).get(month, 1.0)
+        parts.append(compare(cur, prev, by, threshold, weight).with_columns(pl.lit(month).alias("month")))
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+__all__ = ["ALPHA", "DEFAULT_THRESHOLD", "RATIO_METRICS", "compare", "month_over_month", "with_target_share"]

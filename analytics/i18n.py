@@ -1,0 +1,179 @@
+"""Russian and English: the UI's words and numbers in the locale's format (`1 234,5` / `1,234.5`).
+
+Metric names and definitions live in registry.py; this module holds everything else the screens say.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from analytics.registry import metric
+
+Lang = Literal["ru", "en"]
+LANGS: tuple[Lang, ...] = ("ru", "en")
+NBSP = "\u00a0"
+DASH = "—"
+
+
+def language_of(locale: str | None) -> Lang:
+    """Russian for a Russian (or other CIS-Cyrillic) browser locale, English otherwise."""
+    return "ru" if (locale or "").lower().split("-")[0] in ("ru", "be", "uk", "kk") else "en"
+
+
+def number(value: float | int | None, lang: Lang, decimals: int = 0) -> str:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return DASH
+    text = f"{value:,.{decimals}f}"
+    if lang == "ru":
+        text = text.replace(",", NBSP).replace(".", ",")
+    return text.replace("-", "−")
+
+
+def percent(value: float | None, lang: Lang, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    text = number(abs(value) * 100 if signed else value * 100, lang, 1)
+    if signed:
+        text = ("+" if value > 0 else "−" if value < 0 else "±") + text
+    return text + (f"{NBSP}%" if lang == "ru" else "%")
+
+
+def fmt(key: str, value: float | int | None, lang: Lang) -> str:
+    """A metric's value as the UI shows it."""
+    kind = metric(key).kind
+    if kind == "ratio":
+        return percent(value, lang)
+    if kind == "minutes":
+        return number(value, lang, 0)
+    return number(value, lang, 0)
+
+
+def table_format(key: str, lang: Lang) -> str:
+    """A st.column_config number format for a metric column (ratios are shown multiplied by 100)."""
+    kind = metric(key).kind
+    if kind == "ratio":
+        return "%.1f %%" if lang == "ru" else "%.1f%%"
+    return "localized" if lang == "ru" else "%,d" if kind == "count" else "%,.0f"
+
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # navigation and shell
+    "app_title": ("Отдел продаж: лидорубы", "Sales floor: lead generators"),
+    "page_overview": ("Обзор", "Overview"),
+    "page_person": ("Лидоруб", "Lead generator"),
+    "page_sources": ("Источники", "Sources"),
+    "page_plan": ("План", "Plan"),
+    "page_diagnostics": ("Диагностика", "Diagnostics"),
+    "page_data": ("Данные", "Data"),
+    "language": ("Язык", "Language"),
+    "filters": ("Фильтры", "Filters"),
+    "period": ("Период", "Period"),
+    "period_this_month": ("Этот месяц", "This month"),
+    "period_last_month": ("Прошлый месяц", "Last month"),
+    "period_last_3_months": ("Последние 3 месяца", "Last 3 months"),
+    "period_all": ("Всё время", "All time"),
+    "period_custom": ("Свой диапазон", "Custom range"),
+    "dates": ("Даты", "Dates"),
+    "employees": ("Лидорубы", "Lead generators"),
+    "sources": ("Источники", "Sources"),
+    "all": ("все", "all"),
+    "mode": ("Режим подсчёта", "Counting mode"),
+    "mode_cohort": ("Когорта", "Cohort"),
+    "mode_event": ("События", "Events"),
+    "mode_cohort_help": (
+        "Каждый шаг встречи — в периоде даты назначения: конверсии честные (≤ 100 %), свежие когорты ещё дозревают.",
+        "Every meeting step counts in the period it was booked: conversions are true rates (≤ 100%); "
+        "recent cohorts are still maturing.",
+    ),
+    "mode_event_help": (
+        "Каждый шаг — в свою дату: «сегодня проведено 3 встречи». Так считает экран плана.",
+        "Each step counts on its own date: \"3 meetings held today\". The Plan screen counts this way.",
+    ),
+    "min_call": ("Минимальная длина звонка, с", "Minimum call length, s"),
+    "data_demo": ("Демо-данные: вымышленный отдел из 7 лидорубов. Загрузите свои выгрузки на странице «Данные».",
+                  "Demo data: a made-up floor of 7 lead generators. Upload your own exports on the Data page."),
+    "data_uploaded": ("Ваши данные: {files}", "Your data: {files}"),
+    "no_data": ("В выбранном периоде нет данных. Расширьте период или снимите фильтры.",
+                "No data in the selected period. Widen the period or clear the filters."),
+    "period_caption": ("{start} — {end}, сравнение с {pstart} — {pend}", "{start} – {end}, compared with "
+                       "{pstart} – {pend}"),
+    "definitions": ("Определения показателей", "How the numbers are defined"),
+    "download_csv": ("Скачать CSV", "Download CSV"),
+    "download_xlsx": ("Скачать XLSX", "Download XLSX"),
+    "immature": (
+        "Режим «когорта»: встречи, назначенные в последние 14 дней данных, ещё могут быть подтверждены, проведены "
+        "и оплачены — их конверсии пока занижены.",
+        "Cohort mode: meetings booked in the last 14 days of data may still be confirmed, held and paid — their "
+        "conversions are still too low.",
+    ),
+    "employee": ("Лидоруб", "Lead generator"),
+    "source": ("Источник", "Source"),
+    "month": ("Месяц", "Month"),
+    "day": ("День", "Day"),
+    "week": ("Неделя", "Week"),
+    "metric": ("Показатель", "Metric"),
+    "value": ("Значение", "Value"),
+    "previous": ("Было", "Before"),
+    "change": ("Изменение", "Change"),
+    "count": ("Количество", "Count"),
+    # overview
+    "overview_title": ("Обзор отдела", "Floor overview"),
+    "overview_sentence": (
+        "За период лидорубы довели до проведённой встречи {held} клиентов ({held_change} к прошлому периоду); "
+        "{paid} из них оплатили на {revenue}.",
+        "In the period the lead generators brought {held} clients to a held meeting ({held_change} on the previous "
+        "period); {paid} of them paid, {revenue} in all.",
+    ),
+    "funnel": ("Воронка", "Funnel"),
+    "funnel_chart_title": ("Встречи и оплаты (из {calls} звонков от 60 с)",
+                           "Meetings and payments (from {calls} calls of 60 s or longer)"),
+    "drop_rule": (
+        "Красным — падение не меньше {threshold} к прошлому периоду, и неслучайное (значимо на уровне 95 %: "
+        "для количеств — точный тест Пуассона, для конверсий — тест двух долей). Мелкие числа (2 → 1) тревогой не "
+        "считаются.",
+        "In red: a fall of at least {threshold} on the previous period that is not chance (significant at 95 %: an "
+        "exact Poisson test for counts, a two-proportion test for conversions). Tiny numbers (2 → 1) are never "
+        "alarms.",
+    ),
+    "step": ("Шаг", "Step"),
+    "of_previous": ("% от предыдущего", "% of previous"),
+    "of_first": ("% от первого", "% of first"),
+    "leaderboard": ("Лидорубы по главному показателю", "Lead generators by the main KPI"),
+    "leaderboard_hint": (
+        "Смотрите на главные цифры; когда одна из них падает — выберите строку, чтобы открыть второстепенные.",
+        "Look at the main numbers; when one falls, select a row to open the secondary ones.",
+    ),
+    "secondary_for": ("Второстепенные показатели: {who}", "Secondary numbers: {who}"),
+    "open_person": ("Открыть страницу лидоруба", "Open the lead generator's page"),
+    "paid_without_meeting_note": (
+        "Ещё {n} оплат ({amount}) пришли без проведённой встречи — они не засчитаны лидорубам.",
+        "Another {n} payments ({amount}) came without a held meeting — they are not credited to lead generators.",
+    ),
+    # lead generator
+    "person_title": ("Лидоруб: {who}", "Lead generator: {who}"),
+    "choose_person": ("Лидоруб", "Lead generator"),
+    "daily_activity": ("Активность по дням", "Daily activity"),
+    "plan_band": ("План", "Plan"),
+    "vs_floor": ("Конверсии против среднего по отделу", "Conversions against the floor average"),
+    "floor_average": ("Отдел", "Floor"),
+    "mom_table": ("Месяц к месяцу", "Month over month"),
+    "source_mix": ("Источники его лидов", "Where their leads come from"),
+    "records": ("Записи за цифрами", "The records behind the numbers"),
+    "meetings": ("Встречи", "Meetings"),
+    "leads": ("Лиды", "Leads"),
+    "calls": ("Звонки", "Calls"),
+    "person_sentence": (
+        "{who}: {held} проведённых встреч из {booked} назначенных, {calls} звонков от {t} с "
+        "(в среднем {per_day} в рабочий день).",
+        "{who}: {held} meetings held out of {booked} booked, {calls} calls of {t} s or longer "
+        "({per_day} per working day on average).",
+    ),
+    "no_people": ("В данных нет ни одного лидоруба.", "There are no lead generators in the data."),
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    ru, en = STRINGS[key]
+    text = ru if lang == "ru" else en
+    return text.format(**values) if values else text

@@ -1,0 +1,19 @@
+"""Sales-floor analytics: the entrypoint. Page config, the shared sidebar, navigation — nothing else."""
+
+import streamlit as st
+
+from analytics import i18n
+from pages import _common
+
+st.set_page_config(page_title="Sales floor · lead generators", page_icon=":material/support_agent:", layout="wide")
+
+lang = _common.init_language()
+data = _common.load_current()
+st.session_state["view"] = _common.sidebar(data)
+lang = st.session_state["lang"]
+
+pages = [
+    st.Page("pages/overview.py", title=i18n.t("page_overview", lang), icon=":material/insights:", default=True,
+            url_path="overview"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,234 @@
+"""What every page shares: the data in this session, the filters, the language, and cached computation.
+
+Uploaded files live only in this browser session's state. Caches are keyed by a digest of the content (and of
+the settings that change the result), so two sessions can share a cache entry only by uploading the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from analytics import i18n, settings
+from analytics.importing.pipeline import Bundle, Upload, import_files
+from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
+from analytics.model import Prepared, prepare
+from analytics.periods import PRESETS, Period, preset, previous, working_days
+from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+
+DEMO_FILES = (DEALS_FILE, CALLS_FILE)
+PERSON_ALIASES = "person_aliases"
+SOURCE_ALIASES = "source_aliases"
+
+
+# ---- data -------------------------------------------------------------------------------------------------------
+
+def digest(uploads: list[Upload]) -> str:
+    """A key for everything derived from these files: their bytes and what the user said about them."""
+    h = hashlib.sha256()
+    for u in uploads:
+        h.update(hashlib.sha256(u.content).digest())
+        h.update(json.dumps([u.name, u.kind, dict(u.overrides), {k: dict(v) for k, v in u.step_maps.items()}],
+                            ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def demo_uploads() -> list[Upload]:
+    return [Upload(name, (DEMO_DIR / name).read_bytes()) for name in DEMO_FILES]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_bundle(key: str, _uploads: list[Upload]) -> Bundle:
+    """Import the files (cached by `key`, the digest of their content)."""
+    return import_files(_uploads)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_model(key: str, aliases_json: str, _bundle: Bundle) -> Prepared:
+    aliases = json.loads(aliases_json)
+    return prepare(_bundle.dataset, person_aliases=aliases["people"], source_aliases=aliases["sources"])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_facts(key: str, mode: Mode, min_call_seconds: int, _model: Prepared) -> pl.DataFrame:
+    return facts(_model, mode, min_call_seconds)
+
+
+def aliases() -> dict[str, dict[str, str]]:
+    return {"people": settings.load(PERSON_ALIASES, {}), "sources": settings.load(SOURCE_ALIASES, {})}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    key: str
+    bundle: Bundle
+    model: Prepared
+    demo: bool
+    first_day: date
+    last_day: date
+    employees: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+def current_uploads() -> tuple[list[Upload], bool]:
+    uploads = st.session_state.get("uploads") or []
+    return (uploads, False) if uploads else (demo_uploads(), True)
+
+
+def load_current() -> Loaded:
+    uploads, demo = current_uploads()
+    alias_json = json.dumps(aliases(), ensure_ascii=False, sort_keys=True)
+    key = digest(uploads)
+    with st.spinner("…"):
+        bundle = load_bundle(key, uploads)
+        model = load_model(key, alias_json, bundle)
+    model_key = hashlib.sha256((key + alias_json).encode()).hexdigest()
+    days = pl.concat([
+        model.calls.select(pl.col("started_at").dt.date().alias("d")),
+        model.leads.select(pl.col("created_at").dt.date().alias("d")),
+    ])["d"].drop_nulls()
+    today = date.today()
+    return Loaded(
+        key=model_key, bundle=bundle, model=model, demo=demo,
+        first_day=days.min() if days.len() else today, last_day=days.max() if days.len() else today,
+        employees=tuple(sorted(model.leads["employee"].drop_nulls().unique().to_list())),
+        sources=tuple(sorted(model.leads["source"].drop_nulls().unique().to_list())),
+    )
+
+
+# ---- the view: language, filters, period ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class View:
+    """Everything a page needs to draw: the data, the language, the chosen filters and periods."""
+
+    lang: i18n.Lang
+    data: Loaded
+    mode: Mode
+    period: Period
+    previous: Period
+    filters: Filters  # with the period's dates
+    people: tuple[str, ...] | None = None
+    extra: dict = field(default_factory=dict)
+
+    def t(self, key: str, **values: object) -> str:
+        return i18n.t(key, self.lang, **values)
+
+    def facts(self, mode: Mode | None = None) -> pl.DataFrame:
+        return load_facts(self.data.key, mode or self.mode, self.filters.min_call_seconds, self.data.model)
+
+    def metrics(self, by: tuple[str, ...] = (), period: Period | None = None, mode: Mode | None = None,
+                **overrides: object) -> pl.DataFrame:
+        """The metrics table for this view (or another period/mode, or other filter values)."""
+        chosen = period or self.period
+        filters = replace(self.filters, date_from=chosen.start, date_to=chosen.end, **overrides)
+        return aggregate(filter_facts(self.facts(mode), filters), by)
+
+
+def _from_url() -> None:
+    """Fill the filter widgets' state from the URL once per session, so a shared link reproduces the view."""
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    q = st.query_params
+    if q.get("lang") in i18n.LANGS:
+        st.session_state["lang"] = q["lang"]
+    if q.get("period") in PRESETS:
+        st.session_state["f_period"] = q["period"]
+    if q.get("from") and q.get("to"):
+        with contextlib.suppress(ValueError):
+            st.session_state["f_dates"] = (date.fromisoformat(q["from"]), date.fromisoformat(q["to"]))
+    if q.get_all("emp"):
+        st.session_state["f_people"] = q.get_all("emp")
+    if q.get_all("src"):
+        st.session_state["f_sources"] = q.get_all("src")
+    if q.get("mode") in MODES:
+        st.session_state["f_mode"] = q["mode"]
+    if (q.get("t") or "").isdigit():
+        st.session_state["f_min_call"] = int(q["t"])
+
+
+def _to_url(view: View) -> None:
+    params: dict[str, str | list[str]] = {"lang": view.lang, "period": st.session_state["f_period"],
+                                          "mode": view.mode, "t": str(view.filters.min_call_seconds)}
+    if st.session_state["f_period"] == "custom":
+        params |= {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}
+    if view.filters.employees:
+        params["emp"] = list(view.filters.employees)
+    if view.filters.sources:
+        params["src"] = list(view.filters.sources)
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
+        st.query_params.from_dict(params)
+
+
+def init_language() -> i18n.Lang:
+    _from_url()
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = i18n.language_of(st.context.locale)
+    return st.session_state["lang"]
+
+
+def sidebar(data: Loaded) -> View:
+    """The filter bar shared by every page; its widgets live in the entrypoint so their state survives pages."""
+    lang: i18n.Lang = st.session_state["lang"]
+    tr = lambda key: i18n.t(key, lang)  # noqa: E731
+    with st.sidebar:
+        st.segmented_control(tr("language"), i18n.LANGS, key="lang", format_func=str.upper,
+                             selection_mode="single")
+        st.subheader(tr("filters"))
+        st.session_state.setdefault("f_period", "last_month")
+        st.selectbox(tr("period"), PRESETS, key="f_period", format_func=lambda p: tr(f"period_{p}"))
+        if st.session_state["f_period"] == "custom":
+            default = (max(data.first_day, preset("last_month", data.last_day, data.first_day).start), data.last_day)
+            st.session_state.setdefault("f_dates", default)
+            chosen = st.date_input(tr("dates"), key="f_dates", min_value=data.first_day, max_value=data.last_day,
+                                   format="DD.MM.YYYY")
+            start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else default)
+            period = Period(start, end)
+        else:
+            period = preset(st.session_state["f_period"], data.last_day, data.first_day)
+        for key, options in (("f_people", data.employees), ("f_sources", data.sources)):
+            if key in st.session_state:
+                st.session_state[key] = [v for v in st.session_state[key] if v in options]
+        people = st.multiselect(tr("employees"), data.employees, key="f_people", placeholder=tr("all"))
+        sources = st.multiselect(tr("sources"), data.sources, key="f_sources", placeholder=tr("all"))
+        st.session_state.setdefault("f_mode", "cohort")
+        mode = st.radio(tr("mode"), MODES, key="f_mode", format_func=lambda m: tr(f"mode_{m}"), horizontal=True)
+        st.caption(tr(f"mode_{mode}_help"))
+        st.session_state.setdefault("f_min_call", DEFAULT_MIN_CALL_SECONDS)
+        min_call = st.number_input(tr("min_call"), min_value=0, max_value=3600, step=5, key="f_min_call")
+    filters = Filters(period.start, period.end, tuple(people) or None, tuple(sources) or None, int(min_call))
+    view = View(lang, data, mode, period, previous(period), filters, tuple(people) or None)
+    _to_url(view)
+    return view
+
+
+def exposure(v: View) -> float:
+    """The current period's working days relative to the previous period's, when the data end inside the
+    current period (a month in progress is compared pro rata); 1 otherwise."""
+    if v.data.last_day >= v.period.end:
+        return 1.0
+    now = working_days(v.period.start, v.data.last_day)
+    before = working_days(v.previous.start, v.previous.end)
+    return now / before if before and now else 1.0
+
+
+def view() -> View:
+    """The view the entrypoint prepared for this run."""
+    return st.session_state["view"]
+
+
+def data_caption(v: View) -> None:
+    if v.data.demo:
+        st.caption(v.t("data_demo"))
+    else:
+        st.caption(v.t("data_uploaded", files=", ".join(f.name for f in v.data.bundle.files)))
+

@@ -1,0 +1,125 @@
+"""Drawing helpers every page uses: metric tables, downloads, KPI deltas, definitions. All labels come from the
+metric registry, so a metric is named the same on every screen and in every export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+import streamlit as st
+
+from analytics import export, i18n
+from analytics.registry import BY_KEY, metric
+
+KEY_LABELS = {"employee": "employee", "source": "source", "month": "month", "week": "week", "day": "day"}
+
+
+def escape(text: str) -> str:
+    """User text (names, sources, stages) made inert for st.markdown: no links, emphasis or HTML."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in str(text))
+
+
+def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
+    """part / whole, null where whole is zero or missing."""
+    return pl.when(whole > 0).then(part / whole)
+
+
+def column_config(frame: pl.DataFrame, lang: i18n.Lang, labels: dict[str, str] | None = None,
+                  formats: dict[str, str] | None = None) -> dict:
+    """Labels and definitions (on hover) for every column; numeric columns right-aligned."""
+    formats = formats or {}
+    config: dict = {}
+    for column in frame.columns:
+        key = formats.get(column, column)
+        label = (labels or {}).get(column)
+        if key in BY_KEY:
+            spec = metric(key)
+            config[column] = st.column_config.TextColumn(label or spec.label(lang), help=spec.definition(lang),
+                                                         alignment="right")
+        elif label or column in KEY_LABELS:
+            config[column] = st.column_config.TextColumn(label or i18n.t(KEY_LABELS[column], lang))
+    return config
+
+
+DROP_STYLE = "background-color: #fde0dc; color: #a61b1b; font-weight: 600"
+
+
+def styled(frame: pl.DataFrame, lang: i18n.Lang, formats: dict[str, str] | None = None,
+           worse: pl.DataFrame | None = None):
+    """The table as the screen shows it: numbers written in the app's language (`1 234,5` / `1,234.5`),
+    "—" for a missing ratio, and the cells flagged in `worse` (boolean columns) painted as drops.
+
+    Metric tables are small (people × months at most), so writing each number here is cheap; downloads keep the
+    raw numbers under the stable metric keys.
+    """
+    formats = formats or {}
+    written = []
+    for column in frame.columns:
+        key = formats.get(column, column)
+        if key in BY_KEY:
+            written.append(pl.Series(column, [i18n.fmt(key, x, lang) for x in frame[column]], dtype=pl.String))
+    styler = frame.with_columns(written).to_pandas().style
+    if worse is not None:
+        flags = worse.to_pandas()
+        styler = styler.apply(
+            lambda col: [DROP_STYLE if col.name in flags and flags[col.name].iloc[i] else "" for i in range(len(col))]
+        )
+    return styler
+
+
+def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, labels: dict[str, str] | None = None,
+                 formats: dict[str, str] | None = None, worse: pl.DataFrame | None = None,
+                 height: int | str = "auto", key: str | None = None, selectable: bool = False):
+    """A metric table with RU/EN labels, definitions on hover, locale formats, drops in red, CSV/XLSX downloads."""
+    event = st.dataframe(
+        styled(frame, lang, formats, worse), column_config=column_config(frame, lang, labels, formats),
+        hide_index=True,
+        width="stretch", height=height, key=key,
+        on_select="rerun" if selectable else "ignore", selection_mode="single-row",
+    )
+    downloads(frame, name, lang)
+    return event
+
+
+def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(i18n.t("download_csv", lang), export.to_csv(frame), f"{name}.csv", "text/csv",
+                         key=f"csv_{name}", icon=":material/download:")
+    right.download_button(
+        i18n.t("download_xlsx", lang), export.to_xlsx(frame, name), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}",
+        icon=":material/download:",
+    )
+
+
+def delta_text(current: float | None, previous: float | None, key: str, lang: i18n.Lang) -> str | None:
+    """The change shown under a KPI: absolute and relative, signed with ASCII '-' so Streamlit colours it."""
+    if current is None or previous is None:
+        return None
+    spec = metric(key)
+    if spec.kind == "ratio":
+        points = (current - previous) * 100
+        text = i18n.number(abs(points), lang, 1) + (" п.п." if lang == "ru" else " pp")
+        return ("-" if points < 0 else "+") + text
+    change = current - previous
+    rel = f" ({i18n.percent(change / previous, lang, signed=True)})" if previous else ""
+    return ("-" if change < 0 else "+") + i18n.number(abs(change), lang) + rel.replace("−", "-")
+
+
+def kpi(column, key: str, current: float | None, previous: float | None, lang: i18n.Lang,
+        label: str | None = None) -> None:
+    spec = metric(key)
+    column.metric(
+        label or spec.label(lang), i18n.fmt(key, current, lang), delta_text(current, previous, key, lang),
+        delta_color="normal" if spec.higher_is_better else "inverse", help=spec.definition(lang), border=True,
+    )
+
+
+def definitions(keys: Sequence[str], lang: i18n.Lang, extra: str | None = None) -> None:
+    with st.expander(i18n.t("definitions", lang), icon=":material/menu_book:"):
+        for key in keys:
+            spec = metric(key)
+            number = f"{spec.number}. " if spec.number else ""
+            st.markdown(f"**{number}{spec.label(lang)}** (`{key}`) — {spec.definition(lang)}")
+        if extra:
+            st.markdown(extra)

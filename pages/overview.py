@@ -1,0 +1,104 @@
+"""Overview: the two main KPIs, the funnel, and the lead generators ranked on the main KPI."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from analytics import i18n
+from analytics.comparison import compare
+from analytics.registry import FUNNEL, MAIN_KPIS, METRIC_KEYS, metric
+from pages import _common, _widgets
+
+v = _common.view()
+st.title(v.t("overview_title"))
+_common.data_caption(v)
+st.caption(v.t("period_caption", start=v.period.start.strftime("%d.%m.%Y"), end=v.period.end.strftime("%d.%m.%Y"),
+               pstart=v.previous.start.strftime("%d.%m.%Y"), pend=v.previous.end.strftime("%d.%m.%Y")))
+
+now = v.metrics().row(0, named=True)
+before = v.metrics(period=v.previous).row(0, named=True)
+
+if now["calls_total"] == 0 and now["leads_new"] == 0 and now["meetings_scheduled"] == 0:
+    st.info(v.t("no_data"), icon=":material/info:")
+    st.stop()
+
+# The headline: the main KPIs first (SPEC §3), each against the previous period.
+cols = st.columns(4)
+for column, key in zip(cols, (*MAIN_KPIS, "revenue", "meetings_scheduled"), strict=True):
+    _widgets.kpi(column, key, now[key], before[key], v.lang)
+held_change = i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang, signed=True) \
+    if before["meetings_held"] else i18n.DASH
+st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.lang), held_change=held_change,
+                paid=i18n.number(now["payments"], v.lang), revenue=i18n.number(now["revenue"], v.lang)))
+if now["paid_without_meeting"]:
+    st.caption(v.t("paid_without_meeting_note", n=i18n.number(now["paid_without_meeting"], v.lang),
+                   amount=i18n.number(now["revenue_without_meeting"], v.lang)))
+if v.mode == "cohort" and (v.data.last_day - v.period.end).days < 14:
+    st.caption(v.t("immature"))
+
+# The funnel: calls ≥ T → booked → confirmed → held → paid.
+st.subheader(v.t("funnel"))
+counts = [now[k] for k in FUNNEL]
+funnel = pl.DataFrame({"step": [metric(k).label(v.lang) for k in FUNNEL], "count": counts}).with_columns(
+    _widgets.share(pl.col("count"), pl.col("count").shift(1)).alias("of_previous"),
+    _widgets.share(pl.col("count"), pl.lit(counts[0])).alias("of_first"),
+)
+# Calls outnumber meetings a hundred to one: the chart shows the meeting steps on a readable scale.
+meetings = funnel.slice(1).with_columns(
+    pl.Series("label", [f"{i18n.number(c, v.lang)}  ·  {i18n.percent(p, v.lang)}"
+                        for c, p in zip(counts[1:], funnel["of_previous"][1:], strict=True)]),
+)
+bars = alt.Chart(meetings).mark_bar(color="#2F6FB3").encode(
+    y=alt.Y("step:N", sort=list(meetings["step"]), title=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
+    x=alt.X("count:Q", title=v.t("count"), axis=alt.Axis(tickCount=5)),
+    tooltip=[alt.Tooltip("step:N", title=v.t("step")), alt.Tooltip("label:N", title=v.t("count") + " · "
+                                                                     + v.t("of_previous"))],
+)
+text = bars.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
+st.altair_chart((bars + text).properties(height=200, title=v.t("funnel_chart_title", calls=i18n.number(
+    counts[0], v.lang))), width="stretch")
+_widgets.metric_table(
+    funnel, v.lang, name="funnel", labels={"step": v.t("step"), "count": v.t("count"),
+                                           "of_previous": v.t("of_previous"), "of_first": v.t("of_first")},
+    formats={"count": "calls_60s", "of_previous": "conv_held_to_paid", "of_first": "conv_held_to_paid"},
+)
+
+# The leaderboard on the main KPI; the secondary numbers one click away.
+st.subheader(v.t("leaderboard"))
+st.caption(v.t("leaderboard_hint"))
+people_now = v.metrics(("employee",))
+people_before = v.metrics(("employee",), period=v.previous)
+changes = compare(people_now, people_before, ["employee"], weight=_common.exposure(v))
+board = (
+    people_now.join(people_before.select("employee", pl.col("meetings_held").alias("held_before"),
+                                         pl.col("payments").alias("payments_before")), on="employee", how="left")
+    .with_columns(pl.col("held_before", "payments_before").fill_null(0))
+    .sort("meetings_held", "payments", descending=True)
+)
+main_columns = ["employee", "meetings_held", "held_before", "payments", "payments_before", "revenue",
+                "conv_held_to_paid"]
+worse = board.select("employee").join(
+    changes.filter(pl.col("metric").is_in(main_columns)).pivot("metric", index="employee", values="worse"),
+    on="employee", how="left",
+).select(pl.exclude("employee").fill_null(False))
+labels = {"held_before": v.t("previous") + " · " + metric("meetings_held").label(v.lang),
+          "payments_before": v.t("previous") + " · " + metric("payments").label(v.lang)}
+event = _widgets.metric_table(
+    board.select(main_columns), v.lang, name="leaderboard", labels=labels, key="leaderboard", selectable=True,
+    formats={"held_before": "meetings_held", "payments_before": "payments"}, worse=worse,
+)
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+selected = event.selection.rows if event is not None else []
+if selected:
+    who = board["employee"][selected[0]]
+    with st.container(border=True):
+        st.markdown("**" + _widgets.escape(v.t("secondary_for", who=who)) + "**")
+        row = board.filter(pl.col("employee") == who).select(METRIC_KEYS)
+        st.dataframe(_widgets.styled(row, v.lang), hide_index=True, width="stretch",
+                     column_config=_widgets.column_config(row, v.lang))
+        if st.button(v.t("open_person"), icon=":material/person:"):
+            st.session_state["person"] = who
+            st.switch_page("pages/lead_generator.py")
+
+_widgets.definitions((*FUNNEL, "meetings_confirmed", "revenue", "conv_held_to_paid", "paid_without_meeting"),
+                     v.lang)
