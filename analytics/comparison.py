@@ -104,18 +104,12 @@ def compare(
         worse_rel = -rel if spec.higher_is_better else rel
         worse = np.nan_to_num(worse_rel) >= threshold
         worse &= p < ALPHA
-        parts.append(
-            joined.select(by).with_columns(
-                pl.lit(key).alias("metric"),
-                pl.Series("current", cur),
-                pl.Series("previous", prev),
-                pl.Series("change", cur - prev),
-                pl.Series("change_rel", rel).fill_nan(None),
-                pl.Series("p_value", p),
-                pl.Series("worse", worse),
-            )
-        )
-    return pl.concat(parts).with_columns(pl.col("current", "previous", "change").fill_nan(None))
+        values = pl.DataFrame({
+            "metric": [key] * joined.height, "current": cur, "previous": prev, "change": cur - prev,
+            "change_rel": rel, "p_value": p, "worse": worse,
+        })
+        parts.append(pl.concat([joined.select(by), values], how="horizontal") if by else values)
+    return pl.concat(parts).with_columns(pl.col("current", "previous", "change", "change_rel").fill_nan(None))
 
 
 def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (), threshold: float = DEFAULT_THRESHOLD,

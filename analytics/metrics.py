@@ -40,6 +40,9 @@ class Filters:
     min_call_seconds: int = DEFAULT_MIN_CALL_SECONDS
 
 
+NO_FILTERS = Filters()
+
+
 def _dated(frame: pl.DataFrame, when: str, employee: str, **counts: pl.Expr) -> pl.LazyFrame:
     return frame.lazy().select(
         pl.col(when).dt.date().alias("date"),
@@ -172,7 +175,7 @@ def aggregate(frame: pl.DataFrame | pl.LazyFrame, by: tuple[str, ...] | list[str
 def compute(
     model: Prepared,
     by: tuple[str, ...] | list[str] = (),
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     mode: Mode = "cohort",
 ) -> pl.DataFrame:
     """The metrics table: one row per group, the metric keys as columns, sorted by the group keys."""

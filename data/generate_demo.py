@@ -50,8 +50,9 @@ class FloorConfig:
     setters: tuple[str, ...] = SETTERS
     hunters: tuple[str, ...] = HUNTERS
     calls_per_day: float = 112.0
-    leads_per_day: float = 8.5
+    leads_per_day: float = 10.5
     stories: bool = True
+    skill_spread: float = 0.08  # how much people differ; 0 makes everyone alike
     source_mix: dict[str, float] = field(
         default_factory=lambda: {"Google": 0.36, "Yandex": 0.36, "site": 0.14, "referral": 0.09, "unknown": 0.05}
     )
@@ -79,8 +80,23 @@ def _times(rng: np.random.Generator, days: np.ndarray, first_hour: float, last_h
     return days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
 
 
+def _on_working_day(moments: np.ndarray) -> np.ndarray:
+    """Moments that fall on a weekend moved to the same time on the next Monday: setters work Monday–Friday."""
+    days = moments.astype("datetime64[D]")
+    return moments + (np.busday_offset(days, 0, roll="forward") - days).astype("timedelta64[s]")
+
+
 def _as_frame(columns: dict[str, np.ndarray | list]) -> pl.DataFrame:
     return pl.DataFrame({k: (v if isinstance(v, list) else v.tolist()) for k, v in columns.items()})
+
+
+def steady_floor(seed: int, **changes: object) -> FloorConfig:
+    """A floor where nothing happens: no stories, everyone alike, every source of the same quality, the same
+    rates every month. What diagnostics must find on it is noise."""
+    sources = ("Google", "Yandex", "site", "referral", "unknown")
+    return FloorConfig(seed=seed, stories=False, skill_spread=0.0,
+                       source_mix=dict(zip(sources, (0.36, 0.36, 0.14, 0.09, 0.05), strict=True)),
+                       target_share={s: 0.6 for s in sources}, **changes)  # type: ignore[arg-type]
 
 
 def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
@@ -94,7 +110,7 @@ def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
     setters = np.array(config.setters)
 
     # Each person has a steady personal level; the stories bend it.
-    skill = rng.normal(1.0, 0.08, n_setters).clip(0.8, 1.2)
+    skill = rng.normal(1.0, config.skill_spread, n_setters).clip(0.8, 1.2)
     activity = skill[setter_idx].copy()
     if config.stories and FEWER_CALLS[0] in config.setters:
         slacker = config.setters.index(FEWER_CALLS[0])
@@ -121,11 +137,12 @@ def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
     # Meetings: booked from target leads mostly, within two days of the lead.
     book_p = np.where(is_target == True, 0.62, np.where(is_target == False, 0.06, 0.25))  # noqa: E712
     booked_mask = rng.random(n_leads) < book_p
-    booked = created + rng.integers(600, 2 * 86_400, n_leads).astype("timedelta64[s]")
+    booked = _on_working_day(created + rng.integers(600, 2 * 86_400, n_leads).astype("timedelta64[s]"))
     booked_mask &= booked < end
     m_lead = np.flatnonzero(booked_mask)
     m_booked = booked[m_lead]
-    meeting_at = (m_booked.astype("datetime64[D]") + rng.integers(1, 8, m_lead.size)).astype("datetime64[s]")
+    meeting_days = np.busday_offset(m_booked.astype("datetime64[D]"), rng.integers(1, 6, m_lead.size), roll="forward")
+    meeting_at = meeting_days.astype("datetime64[s]")
     meeting_at += (rng.integers(10, 18, m_lead.size) * 3600).astype("timedelta64[s]")
     confirm_p = np.full(m_lead.size, 0.8)
     if config.stories and CONFIRMATION_COLLAPSE[0] in config.setters:
