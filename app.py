@@ -15,5 +15,9 @@ lang = st.session_state["lang"]
 pages = [
     st.Page("pages/overview.py", title=i18n.t("page_overview", lang), icon=":material/insights:", default=True,
             url_path="overview"),
+    st.Page("pages/lead_generator.py", title=i18n.t("page_person", lang), icon=":material/person:",
+            url_path="lead-generator"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+_common.write_url(st.session_state["view"])
+page.run()

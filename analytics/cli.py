@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--month", metavar="YYYY-MM", help="the month to diagnose (default: last complete month)")
     diagnose.add_argument("--threshold", type=float, default=0.15, help="the relative fall that counts as a drop")
     diagnose.add_argument("--format", choices=("json", "text"), default="json")
+    diagnose.add_argument("--lang", choices=("ru", "en"), default="ru", help="the language of the text form")
     diagnose.add_argument("-o", "--output", type=Path)
     return parser
 
@@ -179,7 +180,7 @@ def run_diagnose(args: argparse.Namespace) -> None:
         payload = {"month": report.month, "findings": report.findings, "warnings": warnings}
         _write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", args.output)
     else:
-        _write(findings_text(report), args.output)
+        _write(findings_text(report, args.lang), args.output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

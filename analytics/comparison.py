@@ -14,13 +14,18 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from analytics.registry import BY_KEY, METRIC_KEYS, RATIO_METRICS, TARGET_SHARE
+from analytics.registry import BY_KEY, METRIC_KEYS, TARGET_SHARE
 
 DEFAULT_THRESHOLD = 0.15
 ALPHA = 0.05
 # A continuous amount is tested on the count of events behind it.
 BASIS = {"minutes_on_line": "calls_total", "revenue": "payments", "revenue_without_meeting": "paid_without_meeting"}
 COMPARED = (*METRIC_KEYS, TARGET_SHARE.key)
+# In cohort mode these still grow for weeks after the booking: a cohort in progress is not judged on them.
+AFTER_BOOKING = frozenset({
+    "meetings_confirmed", "meetings_held", "payments", "revenue", "conv_scheduled_to_confirmed",
+    "conv_confirmed_to_held", "conv_scheduled_to_held", "conv_held_to_paid",
+})
 
 
 def with_target_share(table: pl.DataFrame) -> pl.DataFrame:
@@ -60,11 +65,13 @@ def compare(
     by: list[str] | tuple[str, ...] = (),
     threshold: float = DEFAULT_THRESHOLD,
     weight: float = 1.0,
+    immature: bool = False,
 ) -> pl.DataFrame:
     """Long table: group keys, metric, current, previous, change, change_rel, p_value, worse.
 
     `weight` is the current period's exposure relative to the previous one (working days), used for counts when
-    the current period is incomplete; change_rel of counts is then per working day.
+    the current period is incomplete; change_rel of counts is then per working day. `immature` marks a cohort
+    still in progress: the steps after booking are not flagged, as they have not had time to happen.
     """
     by = list(by)
     current, previous = with_target_share(current), with_target_share(previous)
@@ -104,6 +111,8 @@ def compare(
         worse_rel = -rel if spec.higher_is_better else rel
         worse = np.nan_to_num(worse_rel) >= threshold
         worse &= p < ALPHA
+        if immature and key in AFTER_BOOKING:
+            worse[:] = False
         values = pl.DataFrame({
             "metric": [key] * joined.height, "current": cur, "previous": prev, "change": cur - prev,
             "change_rel": rel, "p_value": p, "worse": worse,
@@ -113,10 +122,11 @@ def compare(
 
 
 def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (), threshold: float = DEFAULT_THRESHOLD,
-                     weights: dict[str, float] | None = None) -> pl.DataFrame:
+                     weights: dict[str, float] | None = None, immature: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Every month against the month before it, per group: the long table of `compare` plus `month`.
 
-    `weights` gives a month's exposure relative to its previous month (for a month in progress).
+    `weights` gives a month's exposure relative to its previous month (for a month in progress); months in
+    `immature` are cohorts still in progress (see `compare`).
     """
     months = sorted(by_month["month"].unique().to_list())
     parts = []
@@ -124,8 +134,8 @@ def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (
         cur = by_month.filter(pl.col("month") == month).drop("month")
         prev = by_month.filter(pl.col("month") == before).drop("month")
         weight = (weights or {}).get(month, 1.0)
-        parts.append(compare(cur, prev, by, threshold, weight).with_columns(pl.lit(month).alias("month")))
+        parts.append(compare(cur, prev, by, threshold, weight, month in immature)
+                     .with_columns(pl.lit(month).alias("month")))
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
-__all__ = ["ALPHA", "DEFAULT_THRESHOLD", "RATIO_METRICS", "compare", "month_over_month", "with_target_share"]

@@ -169,6 +169,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{who}: {held} meetings held out of {booked} booked, {calls} calls of {t} s or longer "
         "({per_day} per working day on average).",
     ),
+    "daily_caption": ("Красным — рабочие дни ниже нижней границы плана; зелёная полоса — план.",
+                      "Red: working days below the low end of the plan; the green band is the plan."),
+    "rows_count": ("Записей: {n}", "Records: {n}"),
+    "immature_month": (
+        "{month} ещё идёт: количества сравниваются пропорционально рабочим дням, а подтверждения, проведения и "
+        "оплаты его встреч ещё не успели случиться — они не подсвечиваются.",
+        "{month} is still in progress: counts are compared pro rata to working days, and its meetings have not had "
+        "time to be confirmed, held and paid — those are not highlighted.",
+    ),
+    "col_lead_id": ("ID лида", "Lead ID"),
+    "col_setter": ("Назначил", "Booked by"),
+    "col_source": ("Источник", "Source"),
+    "col_is_target": ("Целевой", "Target"),
+    "col_booked_at": ("Назначена", "Booked at"),
+    "col_meeting_at": ("Дата встречи", "Meeting at"),
+    "col_confirmed": ("Подтверждена", "Confirmed"),
+    "col_held": ("Проведена", "Held"),
+    "col_hunter": ("Хантер", "Hunter"),
+    "col_paid": ("Оплачен", "Paid"),
+    "col_paid_amount": ("Сумма оплат", "Amount paid"),
+    "col_created_at": ("Создан", "Created at"),
+    "col_employee": ("Сотрудник", "Employee"),
+    "col_phone": ("Телефон", "Phone"),
+    "col_started_at": ("Начало звонка", "Started at"),
+    "col_duration_s": ("Длительность, с", "Duration, s"),
+    "col_direction": ("Направление", "Direction"),
+    "col_linked_by": ("Связан с лидом по", "Linked to lead by"),
     "no_people": ("В данных нет ни одного лидоруба.", "There are no lead generators in the data."),
 }
 

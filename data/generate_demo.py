@@ -80,12 +80,6 @@ def _times(rng: np.random.Generator, days: np.ndarray, first_hour: float, last_h
     return days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
 
 
-def _on_working_day(moments: np.ndarray) -> np.ndarray:
-    """Moments that fall on a weekend moved to the same time on the next Monday: setters work Monday–Friday."""
-    days = moments.astype("datetime64[D]")
-    return moments + (np.busday_offset(days, 0, roll="forward") - days).astype("timedelta64[s]")
-
-
 def _as_frame(columns: dict[str, np.ndarray | list]) -> pl.DataFrame:
     return pl.DataFrame({k: (v if isinstance(v, list) else v.tolist()) for k, v in columns.items()})
 
@@ -137,7 +131,11 @@ def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
     # Meetings: booked from target leads mostly, within two days of the lead.
     book_p = np.where(is_target == True, 0.62, np.where(is_target == False, 0.06, 0.25))  # noqa: E712
     booked_mask = rng.random(n_leads) < book_p
-    booked = _on_working_day(created + rng.integers(600, 2 * 86_400, n_leads).astype("timedelta64[s]"))
+    # Booked within two working days of the lead, during working hours, never before the lead itself.
+    booked_day = np.busday_offset(created.astype("datetime64[D]"), rng.integers(0, 3, n_leads), roll="forward")
+    booked = np.maximum(
+        _times(rng, booked_day, 9.5, 18.5), created + np.timedelta64(600, "s")
+    )
     booked_mask &= booked < end
     m_lead = np.flatnonzero(booked_mask)
     m_booked = booked[m_lead]

@@ -19,7 +19,8 @@ from analytics import i18n, settings
 from analytics.importing.pipeline import Bundle, Upload, import_files
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
 from analytics.model import Prepared, prepare
-from analytics.periods import PRESETS, Period, preset, previous, working_days
+from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, working_days
+from analytics.plans import DEFAULT_PLAN, DailyPlan
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 
 DEMO_FILES = (DEALS_FILE, CALLS_FILE)
@@ -155,7 +156,8 @@ def _from_url() -> None:
         st.session_state["f_min_call"] = int(q["t"])
 
 
-def _to_url(view: View) -> None:
+def write_url(view: View) -> None:
+    """Mirror the filters in the query string (after st.navigation, so the page in the path is kept)."""
     params: dict[str, str | list[str]] = {"lang": view.lang, "period": st.session_state["f_period"],
                                           "mode": view.mode, "t": str(view.filters.min_call_seconds)}
     if st.session_state["f_period"] == "custom":
@@ -164,6 +166,8 @@ def _to_url(view: View) -> None:
         params["emp"] = list(view.filters.employees)
     if view.filters.sources:
         params["src"] = list(view.filters.sources)
+    if st.query_params.get("who"):
+        params["who"] = st.query_params["who"]  # the Lead generator page's own choice
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(params)
@@ -206,9 +210,7 @@ def sidebar(data: Loaded) -> View:
         st.session_state.setdefault("f_min_call", DEFAULT_MIN_CALL_SECONDS)
         min_call = st.number_input(tr("min_call"), min_value=0, max_value=3600, step=5, key="f_min_call")
     filters = Filters(period.start, period.end, tuple(people) or None, tuple(sources) or None, int(min_call))
-    view = View(lang, data, mode, period, previous(period), filters, tuple(people) or None)
-    _to_url(view)
-    return view
+    return View(lang, data, mode, period, previous(period), filters, tuple(people) or None)
 
 
 def exposure(v: View) -> float:
@@ -219,6 +221,29 @@ def exposure(v: View) -> float:
     now = working_days(v.period.start, v.data.last_day)
     before = working_days(v.previous.start, v.previous.end)
     return now / before if before and now else 1.0
+
+
+def month_weights(v: View) -> dict[str, float]:
+    """The month in progress (the data end before its last day) is compared pro rata to the month before."""
+    last = v.data.last_day
+    if last == month_end(last):
+        return {}
+    done = working_days(month_start(last), last)
+    before = working_days(add_months(month_start(last), -1), month_end(add_months(month_start(last), -1)))
+    return {last.strftime("%Y-%m"): done / before} if done and before else {}
+
+
+PLANS = "plans"
+
+
+def plans() -> dict[str, DailyPlan]:
+    """The saved daily plans per person ("*" is everyone's default)."""
+    return {who: DailyPlan.from_dict(raw) for who, raw in settings.load(PLANS, {}).items()}
+
+
+def plan_of(person: str) -> DailyPlan:
+    saved = plans()
+    return saved.get(person) or saved.get("*") or DEFAULT_PLAN
 
 
 def view() -> View:

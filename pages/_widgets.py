@@ -83,13 +83,29 @@ def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, labels: dic
 
 def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang) -> None:
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button(i18n.t("download_csv", lang), export.to_csv(frame), f"{name}.csv", "text/csv",
+    # The files are built only when clicked: building XLSX on every rerun would slow every page down.
+    left.download_button(i18n.t("download_csv", lang), lambda: export.to_csv(frame), f"{name}.csv", "text/csv",
                          key=f"csv_{name}", icon=":material/download:")
     right.download_button(
-        i18n.t("download_xlsx", lang), export.to_xlsx(frame, name), f"{name}.xlsx",
+        i18n.t("download_xlsx", lang), lambda: export.to_xlsx(frame, name), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}",
         icon=":material/download:",
     )
+
+
+def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: int = 320) -> None:
+    """Raw records (meetings, leads, calls) with translated headers, readable dates and downloads."""
+    config = {}
+    for column, dtype in frame.schema.items():
+        label = i18n.t(f"col_{column}", lang) if f"col_{column}" in i18n.STRINGS else column
+        if dtype == pl.Boolean:
+            config[column] = st.column_config.CheckboxColumn(label)
+        elif isinstance(dtype, pl.Datetime):
+            config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
+        else:
+            config[column] = st.column_config.Column(label)
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config)
+    downloads(frame, name, lang)
 
 
 def delta_text(current: float | None, previous: float | None, key: str, lang: i18n.Lang) -> str | None:

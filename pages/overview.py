@@ -68,7 +68,8 @@ st.subheader(v.t("leaderboard"))
 st.caption(v.t("leaderboard_hint"))
 people_now = v.metrics(("employee",))
 people_before = v.metrics(("employee",), period=v.previous)
-changes = compare(people_now, people_before, ["employee"], weight=_common.exposure(v))
+changes = compare(people_now, people_before, ["employee"], weight=_common.exposure(v),
+                  immature=v.mode == "cohort" and _common.exposure(v) < 1)
 board = (
     people_now.join(people_before.select("employee", pl.col("meetings_held").alias("held_before"),
                                          pl.col("payments").alias("payments_before")), on="employee", how="left")

@@ -1,0 +1,69 @@
+"""The records behind a number: the meetings, leads and calls a metric counted, for drill-down and findings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from analytics.metrics import Filters
+from analytics.model import Prepared
+
+Subset = Literal["all", "unconfirmed", "not_held", "held_unpaid"]
+
+
+def _in_period(column: str, filters: Filters) -> pl.Expr:
+    day = pl.col(column).dt.date()
+    expr = pl.lit(True)
+    if filters.date_from is not None:
+        expr &= day >= filters.date_from
+    if filters.date_to is not None:
+        expr &= day <= filters.date_to
+    return expr
+
+
+def _scoped(frame: pl.DataFrame, person: str, filters: Filters) -> pl.DataFrame:
+    if filters.employees is not None:
+        frame = frame.filter(pl.col(person).is_in(list(filters.employees)))
+    if filters.sources is not None:
+        frame = frame.filter(pl.col("source").is_in(list(filters.sources)))
+    return frame
+
+
+def meetings(model: Prepared, filters: Filters, only: Subset = "all") -> pl.DataFrame:
+    """Meetings booked in the period (the cohort the funnel counts), with their lead and whether it paid."""
+    paid = model.paid_leads.select("lead_id", pl.lit(True).alias("paid"), pl.col("amount").alias("paid_amount"))
+    frame = (
+        _scoped(model.meetings.filter(_in_period("booked_at", filters)), "setter", filters)
+        .join(paid, on="lead_id", how="left")
+        .with_columns(pl.col("paid").fill_null(False))
+    )
+    if only == "unconfirmed":
+        frame = frame.filter(~pl.col("confirmed"))
+    elif only == "not_held":
+        frame = frame.filter(pl.col("confirmed") & ~pl.col("held"))
+    elif only == "held_unpaid":
+        frame = frame.filter(pl.col("held") & ~pl.col("paid"))
+    return frame.select(
+        "lead_id", "setter", "source", "is_target", "booked_at", "meeting_at", "confirmed", "held", "hunter",
+        "paid", "paid_amount",
+    ).sort("booked_at")
+
+
+def leads(model: Prepared, filters: Filters) -> pl.DataFrame:
+    return _scoped(model.leads.filter(_in_period("created_at", filters)), "employee", filters).select(
+        "lead_id", "created_at", "employee", "source", "is_target", "phone"
+    ).sort("created_at")
+
+
+def calls(model: Prepared, filters: Filters, only: Subset = "all") -> pl.DataFrame:
+    """Calls in the period; with `held_unpaid`, the calls (any date) behind held but unpaid meetings of the period
+    — the ones to listen to when meetings do not turn into payments."""
+    if only == "held_unpaid":
+        lead_ids = meetings(model, filters, "held_unpaid")["lead_id"].unique()
+        frame = model.calls.filter(pl.col("lead_id").is_in(lead_ids.implode()))
+    else:
+        frame = _scoped(model.calls.filter(_in_period("started_at", filters)), "employee", filters)
+    return frame.select(
+        "started_at", "employee", "duration_s", "direction", "phone", "lead_id", "linked_by", "source"
+    ).sort("started_at")

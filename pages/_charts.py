@@ -1,0 +1,86 @@
+"""Altair charts shared by the pages: every one with a title, axis titles and tooltips."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+BLUE, GREY, RED, GREEN = "#2F6FB3", "#9AA5B1", "#C0392B", "#2E8B57"
+
+
+def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, plan: tuple[float, float] | None,
+                    date_title: str, plan_title: str) -> alt.LayerChart | alt.Chart:
+    """Bars per day with the plan as a shaded band; a day below the plan's low end is drawn red."""
+    data = frame.with_columns(pl.col("date").cast(pl.String).alias("day"))
+    if plan:
+        data = data.with_columns(pl.lit(plan[0]).alias("plan_low"), pl.lit(plan[1]).alias("plan_high"),
+                                 (pl.col(value) < plan[0]).alias("below"))
+    else:
+        data = data.with_columns(pl.lit(False).alias("below"))
+    base = alt.Chart(data).encode(x=alt.X("date:T", title=date_title, axis=alt.Axis(format="%d.%m")))
+    bars = base.mark_bar(opacity=0.9).encode(
+        y=alt.Y(f"{value}:Q", title=y_title),
+        color=alt.condition("datum.below", alt.value(RED), alt.value(BLUE)),
+        tooltip=[alt.Tooltip("date:T", title=date_title, format="%d.%m.%Y"), alt.Tooltip(f"{value}:Q", title=y_title)],
+    )
+    if not plan:
+        return bars.properties(title=title, height=220)
+    band = base.mark_area(opacity=0.18, color=GREEN).encode(
+        y="plan_low:Q", y2="plan_high:Q",
+        tooltip=[alt.Tooltip("plan_low:Q", title=plan_title), alt.Tooltip("plan_high:Q", title=plan_title)],
+    )
+    rule = base.mark_line(color=GREEN, strokeDash=[4, 3]).encode(y="plan_low:Q")
+    return alt.layer(band, bars, rule).properties(title=title, height=220)
+
+
+def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, title: str, value_title: str,
+                 category_title: str, group_title: str, percent: bool = True) -> alt.Chart:
+    """Side-by-side bars: e.g. a person's conversions against the floor's."""
+    fmt = ".1%" if percent else ",.0f"
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        yOffset=alt.YOffset(f"{group}:N"),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+        color=alt.Color(f"{group}:N", title=group_title, scale=alt.Scale(range=[BLUE, GREY, "#E69F00", "#7B61FF"])),
+        tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{group}:N", title=group_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)],
+    ).properties(title=title)
+
+
+def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.Chart:
+    """Conversions per source with their 95 % interval: a wide bar means a small, unsure sample."""
+    base = alt.Chart(frame).encode(
+        y=alt.Y("source:N", title=None), color=alt.Color("source:N", legend=None),
+    )
+    interval = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
+    )
+    point = base.mark_point(filled=True, size=90).encode(
+        x="rate:Q",
+        tooltip=[alt.Tooltip("source:N", title=labels["source"]), alt.Tooltip("rate:Q", title=labels["rate"],
+                                                                               format=".1%"),
+                 alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
+                 alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
+                 alt.Tooltip("n:Q", title=labels["n"])],
+    )
+    return (interval + point).properties(height=30 * max(frame["source"].n_unique(), 1) + 20).facet(
+        row=alt.Row("conversion:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                  labelFontWeight="bold")),
+        title=title,
+    )
+
+
+def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str]) -> alt.Chart:
+    """A heat map per person and day: green at or above plan, red below; blank where no plan applies."""
+    return alt.Chart(frame).mark_rect(stroke="white").encode(
+        x=alt.X("date:O", title=labels["date"], timeUnit="yearmonthdate",
+                axis=alt.Axis(format="%d.%m", labelAngle=-60)),
+        y=alt.Y("employee:N", title=None, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("attainment:Q", title=labels["attainment"],
+                        scale=alt.Scale(domain=[0, 1, 1.5], range=[RED, "#F4E3B5", GREEN], clamp=True),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip("employee:N", title=labels["employee"]),
+                 alt.Tooltip("date:T", title=labels["date"], format="%d.%m.%Y"),
+                 alt.Tooltip("actual:Q", title=labels["actual"]), alt.Tooltip("plan_low:Q", title=labels["plan"]),
+                 alt.Tooltip("attainment:Q", title=labels["attainment"], format=".0%")],
+    ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)
