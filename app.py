@@ -17,6 +17,8 @@ pages = [
             url_path="overview"),
     st.Page("pages/lead_generator.py", title=i18n.t("page_person", lang), icon=":material/person:",
             url_path="lead-generator"),
+    st.Page("pages/sources.py", title=i18n.t("page_sources", lang), icon=":material/call_split:",
+            url_path="sources"),
 ]
 page = st.navigation(pages)
 _common.write_url(st.session_state["view"])

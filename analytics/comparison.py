@@ -59,6 +59,17 @@ def proportion_p_value(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.nd
     return np.where((n1 > 0) & (n2 > 0) & (se > 0), p, 1.0)
 
 
+def wilson_interval(successes: np.ndarray, trials: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % Wilson score interval of a rate: honest for small samples, never outside [0, 1]."""
+    successes, trials = np.asarray(successes, float), np.asarray(trials, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = successes / trials
+        centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+        half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    ok = trials > 0
+    return np.where(ok, np.clip(centre - half, 0, 1), np.nan), np.where(ok, np.clip(centre + half, 0, 1), np.nan)
+
+
 def compare(
     current: pl.DataFrame,
     previous: pl.DataFrame,

@@ -196,6 +196,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_duration_s": ("Длительность, с", "Duration, s"),
     "col_direction": ("Направление", "Direction"),
     "col_linked_by": ("Связан с лидом по", "Linked to lead by"),
+    "sources_title": ("Источники", "Sources"),
+    "compare_sources": ("Сравнить источники", "Compare sources"),
+    "choose_sources": ("Выберите хотя бы один источник.", "Choose at least one source."),
+    "new_badge": ("новый", "new"),
+    "new_source_note": ("Новый источник — первый лид не раньше прошлого месяца: {sources}.",
+                        "A new source's first lead came last month or this month: {sources}."),
+    "sources_sentence": (
+        "{best} приводит больше целевых лидов ({best_share}), чем {worst} ({worst_share}); из проведённых встреч "
+        "оплачивают {best_paid} и {worst_paid}.",
+        "{best} brings more target leads ({best_share}) than {worst} ({worst_share}); of the meetings held, "
+        "{best_paid} and {worst_paid} pay.",
+    ),
+    "side_by_side": ("Показатели 5–12 бок о бок", "Metrics 5–12 side by side"),
+    "conversions_uncertainty": ("Конверсии и их неопределённость", "Conversions and how sure we are"),
+    "uncertainty_caption": (
+        "Точка — конверсия, линия — 95 % доверительный интервал (Уилсона). Длинная линия — мало данных: "
+        "разница может быть случайной.",
+        "The dot is the conversion, the line its 95 % (Wilson) interval. A long line means few data: the "
+        "difference may be chance.",
+    ),
+    "rate": ("Конверсия", "Rate"),
+    "ci_low": ("Нижняя граница 95 %", "95 % low"),
+    "ci_high": ("Верхняя граница 95 %", "95 % high"),
+    "n": ("Наблюдений", "Sample size"),
+    "mom_sources": ("Месяц к месяцу по источникам", "Month over month by source"),
+    "cost_title": ("Сколько стоит источник", "What a source costs"),
+    "cost_caption": (
+        "Добавьте рекламный расход по месяцам (CSV/XLSX с колонками месяц, источник, расход, или введите в таблицу) — "
+        "увидите цену лида, целевого лида, проведённой встречи, оплаты и ROMI.",
+        "Add ad spend per month (a CSV/XLSX with month, source, spend, or type it in) to see the cost per lead, per "
+        "target lead, per held meeting, per payment and ROMI.",
+    ),
+    "spend_upload": ("Файл расходов", "Spend file"),
+    "spend_loaded": ("Загружено строк расходов: {n}", "Spend rows loaded: {n}"),
+    "spend_save": ("Сохранить расходы", "Save spend"),
+    "spend_demo": ("Демо-расходы на рекламу; загрузите или введите свои — они сохранятся.",
+                   "Demo ad spend; upload or type your own and it will be saved."),
+    "spend_empty": ("Расходов пока нет.", "No spend yet."),
     "no_people": ("В данных нет ни одного лидоруба.", "There are no lead generators in the data."),
 }
 

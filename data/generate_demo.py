@@ -21,6 +21,9 @@ from analytics.schema import Dataset
 DEMO_DIR = Path(__file__).parent / "demo"
 DEALS_FILE = "crm_deals.xlsx"
 CALLS_FILE = "calls.csv"
+SPEND_FILE = "ad_spend.csv"
+# What a lead costs in each paid channel (rubles): Yandex is cheaper per lead, but its leads are worse.
+COST_PER_LEAD = {"Google": 1500.0, "Yandex": 1100.0, "vk": 900.0}
 DEMO_SEED = 20261127
 
 SETTERS = (
@@ -342,6 +345,22 @@ def calls_csv(calls: pl.DataFrame) -> bytes:
     return text.encode("cp1251")
 
 
+def spend_table(data: Dataset) -> pl.DataFrame:
+    """Monthly ad spend of the paid channels: leads × cost per lead, rounded to thousands."""
+    return (
+        data.leads.filter(pl.col("source").is_in(list(COST_PER_LEAD)))
+        .group_by(pl.col("created_at").dt.strftime("%Y-%m").alias("month"), "source")
+        .agg(pl.len().alias("leads"))
+        .with_columns(
+            (pl.col("leads") * pl.col("source").replace_strict(COST_PER_LEAD) / 1000).round(0).mul(1000)
+            .cast(pl.Int64).alias("spend"),
+            pl.col("source").replace({"vk": "vk_ads"}),
+        )
+        .sort("month", "source")
+        .select("month", "source", "spend")
+    )
+
+
 def write_demo(directory: Path = DEMO_DIR, config: FloorConfig = FloorConfig()) -> dict[str, int]:
     """Write the demo exports; return the row counts of what was written."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -349,6 +368,7 @@ def write_demo(directory: Path = DEMO_DIR, config: FloorConfig = FloorConfig()) 
     deals, calls = deals_table(data, config), calls_table(data, config)
     (directory / DEALS_FILE).write_bytes(deals_xlsx(deals))
     (directory / CALLS_FILE).write_bytes(calls_csv(calls))
+    (directory / SPEND_FILE).write_text(spend_table(data).write_csv(), encoding="utf-8")
     return {"deals": deals.height, "calls": calls.height, "meetings": data.meetings.height,
             "payments": data.payments.height}
 

@@ -50,7 +50,8 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
 def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.Chart:
     """Conversions per source with their 95 % interval: a wide bar means a small, unsure sample."""
     base = alt.Chart(frame).encode(
-        y=alt.Y("source:N", title=None), color=alt.Color("source:N", legend=None),
+        y=alt.Y("source:N", title=None),
+        color=alt.Color("source:N", legend=None, scale=alt.Scale(scheme="tableau10")),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
@@ -63,7 +64,7 @@ def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
-    return (interval + point).properties(height=30 * max(frame["source"].n_unique(), 1) + 20).facet(
+    return (interval + point).properties(height=30 * max(frame["source"].n_unique(), 1) + 20, width=620).facet(
         row=alt.Row("conversion:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                   labelFontWeight="bold")),
         title=title,

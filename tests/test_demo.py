@@ -10,7 +10,15 @@ import pytest
 from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import compute
 from analytics.model import prepare
-from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR, FloorConfig, generate_floor, write_demo
+from data.generate_demo import (
+    CALLS_FILE,
+    DEALS_FILE,
+    DEMO_DIR,
+    SPEND_FILE,
+    FloorConfig,
+    generate_floor,
+    write_demo,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +30,13 @@ def demo_bundle():
 def test_generator_writes_the_same_bytes_twice(tmp_path: Path) -> None:
     write_demo(tmp_path / "a")
     write_demo(tmp_path / "b")
-    for name in (DEALS_FILE, CALLS_FILE):
+    for name in (DEALS_FILE, CALLS_FILE, SPEND_FILE):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_committed_demo_files_are_the_generator_output(tmp_path: Path) -> None:
     write_demo(tmp_path)
-    for name in (DEALS_FILE, CALLS_FILE):
+    for name in (DEALS_FILE, CALLS_FILE, SPEND_FILE):
         assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), "rerun python -m data.generate_demo"
 
 

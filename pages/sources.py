@@ -1,0 +1,165 @@
+"""Sources side by side: which channel brings target clients who come to meetings and pay — and at what cost."""
+
+from dataclasses import replace
+
+import polars as pl
+import streamlit as st
+
+from analytics import i18n, settings, spend
+from analytics.comparison import month_over_month, wilson_interval, with_target_share
+from analytics.importing.reading import BadFile
+from analytics.metrics import aggregate, filter_facts
+from analytics.periods import add_months
+from analytics.registry import SOURCE_METRICS, SPEND_METRICS, TARGET_SHARE, metric
+from data.generate_demo import DEMO_DIR, SPEND_FILE
+from pages import _charts, _common, _widgets
+
+SPEND = "ad_spend"
+
+v = _common.view()
+st.title(v.t("sources_title"))
+_common.data_caption(v)
+
+available = v.data.sources
+if not available:
+    st.info(v.t("no_data"), icon=":material/info:")
+    st.stop()
+if "compare_sources" not in st.session_state:
+    preferred = [s for s in ("Google", "Yandex") if s in available]
+    st.session_state["compare_sources"] = preferred if len(preferred) == 2 else list(available[:2])
+chosen = st.multiselect(v.t("compare_sources"), available, key="compare_sources")
+if not chosen:
+    st.info(v.t("choose_sources"), icon=":material/info:")
+    st.stop()
+
+first_seen = dict(v.data.model.leads.group_by("source").agg(pl.col("created_at").min().dt.date()).iter_rows())
+new_since = add_months(v.data.last_day.replace(day=1), -1)
+is_new = {s: first_seen.get(s) is not None and first_seen[s] >= new_since and s != "unknown" for s in chosen}
+
+
+def name_of(source: str) -> str:
+    return f"{source} · {v.t('new_badge')}" if is_new[source] else source
+
+
+table = with_target_share(v.metrics(("source",), sources=tuple(chosen)))
+rows = {r["source"]: r for r in table.iter_rows(named=True)}
+
+# Headline: the sentence a head of sales wants — who brings target clients, who brings payments.
+best = max(chosen, key=lambda s: (rows.get(s) or {}).get("target_share") or -1)
+worst = min(chosen, key=lambda s: (rows.get(s) or {}).get("target_share") or 2)
+cols = st.columns(len(chosen))
+for column, source in zip(cols, chosen, strict=True):
+    row = rows.get(source)
+    with column.container(border=True):
+        st.markdown("**" + _widgets.escape(name_of(source)) + "**")
+        if row is None:
+            st.caption(v.t("no_data"))
+            continue
+        st.metric(TARGET_SHARE.label(v.lang), i18n.percent(row["target_share"], v.lang))
+        st.metric(metric("meetings_held").label(v.lang), i18n.number(row["meetings_held"], v.lang))
+        st.metric(metric("payments").label(v.lang), i18n.number(row["payments"], v.lang),
+                  help=metric("payments").definition(v.lang))
+if best != worst and rows.get(best) and rows.get(worst):
+    st.markdown(_widgets.escape(v.t(
+        "sources_sentence", best=best, worst=worst,
+        best_share=i18n.percent(rows[best]["target_share"], v.lang),
+        worst_share=i18n.percent(rows[worst]["target_share"], v.lang),
+        best_paid=i18n.percent(rows[best]["conv_held_to_paid"], v.lang),
+        worst_paid=i18n.percent(rows[worst]["conv_held_to_paid"], v.lang),
+    )))
+if any(is_new.values()):
+    st.caption(v.t("new_source_note", sources=", ".join(s for s in chosen if is_new[s])))
+
+# Metrics 5–12 side by side (SPEC §4).
+st.subheader(v.t("side_by_side"))
+keys = ("target_share", *SOURCE_METRICS)
+side = pl.DataFrame({"metric": list(keys)}).with_columns(
+    pl.Series(name_of(s), [rows.get(s, {}).get(k) for k in keys], dtype=pl.Float64) for s in chosen
+)
+shown = pl.concat([
+    pl.DataFrame({"label": [metric(k).label(v.lang) for k in keys]}),
+    pl.DataFrame({name_of(s): [i18n.fmt(k, rows.get(s, {}).get(k), v.lang) for k in keys] for s in chosen}),
+], how="horizontal")
+st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(keys) + 1) + 3,
+             column_config={"label": v.t("metric"), **{name_of(s): st.column_config.TextColumn(
+                 name_of(s), alignment="right") for s in chosen}})
+_widgets.downloads(table, "sources", v.lang)
+
+# Conversions with their uncertainty.
+st.subheader(v.t("conversions_uncertainty"))
+parts = []
+for key in ("target_share", "conv_scheduled_to_confirmed", "conv_confirmed_to_held", "conv_held_to_paid"):
+    spec = metric(key)
+    num = table[spec.numerator].to_numpy()
+    den = table[spec.denominator].to_numpy()
+    low, high = wilson_interval(num, den)
+    parts.append(table.select("source").with_columns(
+        pl.lit(spec.label(v.lang)).alias("conversion"), pl.Series("rate", num / den.clip(1)),
+        pl.Series("low", low), pl.Series("high", high), pl.Series("n", den),
+    ).filter(pl.col("n") > 0))
+intervals = pl.concat(parts)
+st.altair_chart(_charts.rates_with_uncertainty(
+    intervals, v.t("conversions_uncertainty"), v.t("rate"),
+    {"source": v.t("source"), "rate": v.t("rate"), "low": v.t("ci_low"), "high": v.t("ci_high"), "n": v.t("n")},
+), width="stretch")
+st.caption(v.t("uncertainty_caption"))
+
+# Month over month per source.
+st.subheader(v.t("mom_sources"))
+key = st.selectbox(v.t("metric"), keys, format_func=lambda k: metric(k).label(v.lang), index=keys.index(
+    "meetings_held"), key="sources_mom_metric")
+by_month = aggregate(filter_facts(v.facts(), replace(v.filters, date_from=None, date_to=None, sources=tuple(chosen))),
+                     ["source", "month"])
+weights = _common.month_weights(v)
+changes = month_over_month(with_target_share(by_month), ["source"], weights=weights,
+                           immature=frozenset(weights) if v.mode == "cohort" else frozenset())
+months = sorted(by_month["month"].unique().to_list())[-6:]
+values = with_target_share(by_month).filter(pl.col("month").is_in(months)).pivot(
+    "month", index="source", values=key).sort("source")
+flags = changes.filter((pl.col("metric") == key) & pl.col("month").is_in(months)).pivot(
+    "month", index="source", values="worse") if not changes.is_empty() else pl.DataFrame({"source": chosen})
+flags = values.select("source").join(flags, on="source", how="left").select(pl.exclude("source").fill_null(False))
+_widgets.metric_table(values.with_columns(pl.col("source").replace_strict({s: name_of(s) for s in chosen},
+                                                                          default=pl.col("source"))),
+                      v.lang, name=f"sources_{key}_by_month", formats={m: key for m in months},
+                      labels={m: m for m in months}, worse=flags)
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+
+# What a source costs.
+st.subheader(v.t("cost_title"))
+st.caption(v.t("cost_caption"))
+saved = pl.DataFrame(settings.load(SPEND, []), schema=spend.SPEND_SCHEMA)
+if saved.is_empty() and v.data.demo:  # the demo comes with its own ad budget
+    saved = spend.read_spend((DEMO_DIR / SPEND_FILE).read_bytes(), SPEND_FILE)
+    st.caption(v.t("spend_demo"))
+uploaded = st.file_uploader(v.t("spend_upload"), type=["csv", "xlsx", "xls", "txt"], key="spend_file")
+if uploaded is not None:
+    try:
+        saved = spend.read_spend(uploaded.getvalue(), uploaded.name, _common.aliases()["sources"])
+        settings.save(SPEND, saved.to_dicts())
+        st.success(v.t("spend_loaded", n=saved.height), icon=":material/check:")
+    except BadFile as error:
+        st.error(str(error), icon=":material/error:")
+edited = st.data_editor(
+    saved, num_rows="dynamic", key="spend_editor", width="stretch",
+    column_config={
+        "month": st.column_config.TextColumn(v.t("month"), help="YYYY-MM", validate=r"^\d{4}-\d{2}$"),
+        "source": st.column_config.TextColumn(v.t("source")),
+        "spend": st.column_config.NumberColumn(metric("spend").label(v.lang), min_value=0, format="%.0f"),
+    },
+)
+edited = spend.clean(pl.DataFrame(edited, schema=spend.SPEND_SCHEMA) if not isinstance(edited, pl.DataFrame)
+                     else edited, _common.aliases()["sources"])
+if not edited.equals(saved.sort("month", "source")) and st.button(v.t("spend_save"), icon=":material/save:"):
+    settings.save(SPEND, edited.to_dicts())
+    st.rerun()
+if edited.is_empty():
+    st.info(v.t("spend_empty"), icon=":material/payments:")
+else:
+    per_month = aggregate(filter_facts(v.facts(), replace(v.filters, sources=tuple(chosen))), ["source", "month"])
+    cost_keys = [m.key for m in SPEND_METRICS]
+    costed = spend.costs(per_month, edited).select("month", "source", *cost_keys, "revenue")
+    _widgets.metric_table(costed, v.lang, name="source_costs")
+
+_widgets.definitions((*SOURCE_METRICS, *(m.key for m in SPEND_METRICS)), v.lang,
+                     extra=f"**{TARGET_SHARE.label(v.lang)}** — {TARGET_SHARE.definition(v.lang)}")
