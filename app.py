@@ -19,6 +19,7 @@ pages = [
             url_path="lead-generator"),
     st.Page("pages/sources.py", title=i18n.t("page_sources", lang), icon=":material/call_split:",
             url_path="sources"),
+    st.Page("pages/plan.py", title=i18n.t("page_plan", lang), icon=":material/flag:", url_path="plan"),
 ]
 page = st.navigation(pages)
 _common.write_url(st.session_state["view"])

@@ -53,7 +53,7 @@ class FloorConfig:
     setters: tuple[str, ...] = SETTERS
     hunters: tuple[str, ...] = HUNTERS
     calls_per_day: float = 112.0
-    leads_per_day: float = 10.5
+    leads_per_day: float = 11.0
     stories: bool = True
     skill_spread: float = 0.08  # how much people differ; 0 makes everyone alike
     source_mix: dict[str, float] = field(
@@ -145,7 +145,7 @@ def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
     meeting_days = np.busday_offset(m_booked.astype("datetime64[D]"), rng.integers(1, 6, m_lead.size), roll="forward")
     meeting_at = meeting_days.astype("datetime64[s]")
     meeting_at += (rng.integers(10, 18, m_lead.size) * 3600).astype("timedelta64[s]")
-    confirm_p = np.full(m_lead.size, 0.8)
+    confirm_p = np.full(m_lead.size, 0.82)
     if config.stories and CONFIRMATION_COLLAPSE[0] in config.setters:
         who, since, until = CONFIRMATION_COLLAPSE
         booked_day = m_booked.astype("datetime64[D]")
@@ -157,7 +157,7 @@ def generate_floor(config: FloorConfig = FloorConfig()) -> Dataset:
         confirm_p[hit] = 0.3
     happened = meeting_at < end
     confirmed = (rng.random(m_lead.size) < confirm_p) & (meeting_at - np.timedelta64(1, "D") < end)
-    held = happened & (rng.random(m_lead.size) < np.where(confirmed, 0.82, 0.12))
+    held = happened & (rng.random(m_lead.size) < np.where(confirmed, 0.86, 0.12))
     hunter = np.array(config.hunters)[rng.integers(0, len(config.hunters), m_lead.size)]
 
     # Payments: a share of held meetings pays within three weeks.

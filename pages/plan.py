@@ -1,0 +1,135 @@
+"""Plan: daily plans per lead generator, attainment per day and per period, who is below plan on which days,
+and whether the month in progress is on track. Counted in event mode (SPEC §5)."""
+
+import polars as pl
+import streamlit as st
+
+from analytics import i18n, settings
+from analytics.periods import WEEKDAYS
+from analytics.plans import DEFAULT_PLAN, PLAN_METRICS, DailyPlan, daily_attainment, pacing, period_attainment
+from analytics.registry import metric
+from pages import _charts, _common, _widgets
+
+WORKING_DAYS = "working_days"
+
+v = _common.view()
+st.title(v.t("plan_title"))
+_common.data_caption(v)
+st.caption(v.t("plan_caption"))
+
+weekday_names = v.t("weekdays").split(",")
+saved_days = tuple(settings.load(WORKING_DAYS, list(WEEKDAYS)))
+weekdays = tuple(st.multiselect(v.t("working_days"), range(7), default=list(saved_days),
+                                format_func=lambda d: weekday_names[d], key="working_days"))
+if weekdays != saved_days and weekdays:
+    settings.save(WORKING_DAYS, list(weekdays))
+weekdays = weekdays or WEEKDAYS
+
+# The plans: one row per person, "*" for everyone else.
+plans = _common.plans()
+people = list(v.data.employees)
+rows = []
+for who in ["*", *people]:
+    plan = plans.get(who) or (plans.get("*") if who != "*" else None) or DEFAULT_PLAN
+    rows.append({"employee": who, "calls_low": plan.calls_60s[0], "calls_high": plan.calls_60s[1],
+                 "booked_low": plan.meetings_scheduled[0], "booked_high": plan.meetings_scheduled[1],
+                 "held": plan.meetings_held[0]})
+with st.expander(v.t("edit_plans"), icon=":material/edit:"):
+    number = lambda label: st.column_config.NumberColumn(label, min_value=0, step=1, format="%.0f")  # noqa: E731
+    edited = st.data_editor(
+        pl.DataFrame(rows), hide_index=True, width="stretch", key="plan_editor", disabled=["employee"],
+        column_config={
+            "employee": st.column_config.TextColumn(v.t("employee"), help=v.t("plan_default_help")),
+            "calls_low": number(v.t("calls_low")), "calls_high": number(v.t("calls_high")),
+            "booked_low": number(v.t("booked_low")), "booked_high": number(v.t("booked_high")),
+            "held": number(metric("meetings_held").label(v.lang)),
+        },
+    )
+    if st.button(v.t("save_plans"), icon=":material/save:"):
+        frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
+        settings.save(_common.PLANS, {
+            r["employee"]: DailyPlan((r["calls_low"], r["calls_high"]), (r["booked_low"], r["booked_high"]),
+                                     (r["held"], r["held"])).to_dict()
+            for r in frame.iter_rows(named=True)
+        })
+        st.success(v.t("plans_saved"), icon=":material/check:")
+        st.rerun()
+
+plans = _common.plans()
+per_person = {p: plans.get(p) or plans.get("*") or DEFAULT_PLAN for p in people}
+event = v.facts("event")
+daily = daily_attainment(event, v.period, per_person, v.filters, weekdays)
+if daily.is_empty():
+    st.info(v.t("no_data"), icon=":material/info:")
+    st.stop()
+summary = period_attainment(daily)
+
+# Headline: how many people meet each plan in the period.
+cols = st.columns(len(PLAN_METRICS))
+for column, key in zip(cols, PLAN_METRICS, strict=True):
+    part = summary.filter(pl.col("metric") == key)
+    meeting = part.filter(pl.col("attainment") >= 1).height
+    total = part["actual"].sum()
+    plan_total = part["plan"].sum()
+    column.metric(metric(key).label(v.lang), f"{i18n.number(total, v.lang)} / {i18n.number(plan_total, v.lang)}",
+                  v.t("people_on_plan", n=meeting, of=part.height), delta_color="off", border=True,
+                  help=v.t("plan_metric_help"))
+behind = summary.filter((pl.col("metric") == "meetings_held") & (pl.col("attainment") < 1)).sort("attainment")
+if not behind.is_empty():
+    st.markdown(_widgets.escape(v.t("plan_sentence", who=behind["employee"][0],
+                                    share=i18n.percent(behind["attainment"][0], v.lang))))
+
+# Attainment per person over the period.
+st.subheader(v.t("attainment"))
+wide = summary.pivot("metric", index="employee", values=["actual", "plan", "attainment", "days_below"])
+columns = ["employee"]
+labels, formats = {}, {}
+for key in PLAN_METRICS:
+    for part in ("actual", "plan", "attainment", "days_below"):
+        name = f"{part}_{key}"
+        columns.append(name)
+        labels[name] = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"
+        formats[name] = "conv_held_to_paid" if part == "attainment" else "calls_60s"
+table = wide.select(columns)
+worse = table.select(
+    pl.lit(False).alias("employee"),
+    *(pl.col(c) < 1 if c.startswith("attainment_") else pl.lit(False).alias(c) for c in columns[1:]),
+)
+_widgets.metric_table(table, v.lang, name="plan_attainment", labels=labels, formats=formats, worse=worse)
+
+# The calendar: who is below plan on which days.
+st.subheader(v.t("calendar"))
+key = st.selectbox(v.t("metric"), PLAN_METRICS, format_func=lambda k: metric(k).label(v.lang), key="plan_metric")
+days = daily.filter((pl.col("metric") == key) & pl.col("working"))
+st.altair_chart(_charts.calendar(days, v.t("calendar_title", metric=metric(key).label(v.lang)), {
+    "date": v.t("day"), "attainment": v.t("part_attainment"), "employee": v.t("employee"),
+    "actual": v.t("part_actual"), "plan": v.t("part_plan")}), width="stretch")
+below = days.filter(pl.col("below")).select("employee", "date", "actual", "plan_low").sort("date", "employee")
+with st.expander(v.t("days_below", n=below.height), icon=":material/event_busy:"):
+    st.dataframe(below, hide_index=True, width="stretch", column_config={
+        "employee": v.t("employee"), "date": st.column_config.DateColumn(v.t("day"), format="DD.MM.YYYY"),
+        "actual": v.t("part_actual"), "plan_low": v.t("part_plan")})
+    _widgets.downloads(below, f"below_plan_{key}", v.lang)
+
+# Pacing of the month in progress.
+st.subheader(v.t("pacing"))
+pace = pacing(event, v.data.last_day, per_person, v.filters, weekdays)
+if pace.is_empty() or "projected" not in pace.columns:
+    st.caption(v.t("no_data"))
+else:
+    first = pace.row(0, named=True)
+    st.caption(v.t("pacing_caption", month=v.data.last_day.strftime("%m.%Y"), done=first["days_elapsed"],
+                   total=first["days_in_month"]))
+    shown = pace.select("employee", "metric", "actual", "projected", "month_plan", "on_track").with_columns(
+        pl.col("metric").replace_strict({k: metric(k).label(v.lang) for k in PLAN_METRICS}),
+        pl.col("on_track").replace_strict({True: v.t("on_track"), False: v.t("behind")}, return_dtype=pl.String),
+    )
+    _widgets.metric_table(
+        shown, v.lang, name="pacing",
+        labels={"metric": v.t("metric"), "actual": v.t("part_actual"), "projected": v.t("projected"),
+                "month_plan": v.t("month_plan"), "on_track": v.t("status")},
+        formats={"actual": "calls_60s", "projected": "calls_60s", "month_plan": "calls_60s"},
+        worse=shown.select(*(pl.lit(False).alias(c) for c in shown.columns[:-1]),
+                           (pl.col("on_track") == v.t("behind")).alias("on_track")),
+    )
+_widgets.definitions(PLAN_METRICS, v.lang, extra=v.t("plan_caption"))
