@@ -20,6 +20,9 @@ pages = [
     st.Page("pages/sources.py", title=i18n.t("page_sources", lang), icon=":material/call_split:",
             url_path="sources"),
     st.Page("pages/plan.py", title=i18n.t("page_plan", lang), icon=":material/flag:", url_path="plan"),
+    st.Page("pages/diagnostics.py", title=i18n.t("page_diagnostics", lang), icon=":material/troubleshoot:",
+            url_path="diagnostics"),
+    st.Page("pages/data.py", title=i18n.t("page_data", lang), icon=":material/upload_file:", url_path="data"),
 ]
 page = st.navigation(pages)
 _common.write_url(st.session_state["view"])

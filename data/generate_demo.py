@@ -24,7 +24,7 @@ CALLS_FILE = "calls.csv"
 SPEND_FILE = "ad_spend.csv"
 # What a lead costs in each paid channel (rubles): Yandex is cheaper per lead, but its leads are worse.
 COST_PER_LEAD = {"Google": 1500.0, "Yandex": 1100.0, "vk": 900.0}
-DEMO_SEED = 20261127
+DEMO_SEED = 20261129
 
 SETTERS = (
     "Смирнова Анна", "Петров Иван", "Кузнецова Ольга", "Соколов Дмитрий",

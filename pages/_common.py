@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -16,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import i18n, settings
-from analytics.importing.pipeline import Bundle, Upload, import_files
+from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
 from analytics.model import Prepared, prepare
 from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, working_days
@@ -45,10 +46,19 @@ def demo_uploads() -> list[Upload]:
     return [Upload(name, (DEMO_DIR / name).read_bytes()) for name in DEMO_FILES]
 
 
+MAPPINGS = "mappings"
+STAGE_STEPS = "stage_steps"
+
+
+def memory() -> Memory:
+    return Memory(settings.load(MAPPINGS, {}), settings.load(STAGE_STEPS, {}))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_bundle(key: str, _uploads: list[Upload]) -> Bundle:
-    """Import the files (cached by `key`, the digest of their content)."""
-    return import_files(_uploads)
+def load_bundle(key: str, memory_json: str, _uploads: list[Upload]) -> Bundle:
+    """Import the files (cached by `key`, the digest of their content, and by what the user confirmed before)."""
+    remembered = json.loads(memory_json)
+    return import_files(_uploads, Memory(remembered["mappings"], remembered["steps"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -78,6 +88,29 @@ class Loaded:
     sources: tuple[str, ...]
 
 
+def on_upload() -> None:
+    """The uploader changed: the session's files are what it holds now (choices kept for files kept)."""
+    files = st.session_state.get("uploader") or []
+    before = {u.name: u for u in st.session_state.get("uploads") or []}
+    st.session_state["uploads"] = [
+        replace(before[f.name], content=f.getvalue()) if f.name in before else Upload(f.name, f.getvalue())
+        for f in files
+    ]
+
+
+def suggest_people(names: list[str], crm_names: list[str]) -> dict[str, str]:
+    """Telephony spellings that name exactly one CRM person by a word of theirs: `205 (Иванов)` → `Иванов Иван`."""
+    suggestions = {}
+    for name in names:
+        if name in crm_names:
+            continue
+        words = {w for w in re.findall(r"[^\W\d_]{3,}", name.lower())}
+        matches = [c for c in crm_names if words & set(re.findall(r"[^\W\d_]{3,}", c.lower()))]
+        if len(matches) == 1:
+            suggestions[name] = matches[0]
+    return suggestions
+
+
 def current_uploads() -> tuple[list[Upload], bool]:
     uploads = st.session_state.get("uploads") or []
     return (uploads, False) if uploads else (demo_uploads(), True)
@@ -86,9 +119,12 @@ def current_uploads() -> tuple[list[Upload], bool]:
 def load_current() -> Loaded:
     uploads, demo = current_uploads()
     alias_json = json.dumps(aliases(), ensure_ascii=False, sort_keys=True)
-    key = digest(uploads)
-    with st.spinner("…"):
-        bundle = load_bundle(key, uploads)
+    remembered = memory()
+    memory_json = json.dumps({"mappings": remembered.mappings, "steps": remembered.steps}, ensure_ascii=False,
+                             sort_keys=True)
+    key = hashlib.sha256((digest(uploads) + memory_json).encode()).hexdigest()
+    with st.spinner(i18n.t("reading_files", st.session_state.get("lang", "en"))):
+        bundle = load_bundle(key, memory_json, uploads)
         model = load_model(key, alias_json, bundle)
     model_key = hashlib.sha256((key + alias_json).encode()).hexdigest()
     days = pl.concat([

@@ -115,7 +115,8 @@ class FileImport:
     tables: dict[schema.TableName, pl.DataFrame]
     issues: pl.DataFrame
     stage_values: pl.DataFrame | None = None  # stage/status value, its row count and the step it maps to
-    notes: list[str] = field(default_factory=list)
+    stage_column: str | None = None  # which field the stage values come from: "stage" or "meeting_status"
+    samples: dict[str, list[str]] = field(default_factory=dict)  # header → a few values, for the mapping editor
 
     @property
     def rejected(self) -> int:
@@ -251,11 +252,12 @@ def convert(
     rejected_rows = issues.filter(pl.col("action") == REJECTED)["row"].unique()
     rows = parsed.filter(~pl.col(ROW).is_in(rejected_rows.implode()))
 
-    stages = None
+    stages, stage_column = None, None
     for column in ("stage", "meeting_status"):
         if column in present and kind in ("leads", "meetings"):
             stages = stage_values(frame, present[column], step_maps.get(column))
             step_maps = {**step_maps, column: dict(zip(stages["value"], stages["step"], strict=True))}
+            stage_column = column
             break
 
     if any(present.get(name) is None for name in REQUIRED[kind]):
@@ -274,4 +276,6 @@ def convert(
     else:
         tables = {kind: rows}
     tables = {name: schema.conform(t, name) for name, t in tables.items()}
-    return FileImport(raw.name, raw.format, kind, dict(mapping), raw.rows, tables, issues, stages)
+    samples = {h: raw.frame[h].drop_nulls().unique(maintain_order=True).head(3).to_list() for h in raw.headers}
+    return FileImport(raw.name, raw.format, kind, dict(mapping), raw.rows, tables, issues, stages, stage_column,
+                      samples)

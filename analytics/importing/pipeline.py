@@ -9,7 +9,7 @@ import polars as pl
 
 from analytics import schema
 from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, convert
-from analytics.importing.mapping import FileKind, apply_overrides, detect
+from analytics.importing.mapping import FileKind, apply_overrides, detect, signature
 from analytics.importing.reading import BadFile, read_raw
 
 
@@ -36,16 +36,35 @@ class Bundle:
         return pl.concat(frames) if frames else pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def import_one(upload: Upload) -> FileImport:
-    """Read, recognise and convert one file; raises BadFile with a message for the user."""
+@dataclass(frozen=True)
+class Memory:
+    """What the user confirmed before: mappings by header signature, and the step of each stage name."""
+
+    mappings: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    steps: Mapping[str, Mapping[str, Step]] = field(default_factory=dict)  # "stage"/"meeting_status" → value → step
+
+
+NO_MEMORY = Memory()
+
+
+def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
+    """Read, recognise and convert one file; raises BadFile with a message for the user.
+
+    Precedence: what the user says about this upload, then what they confirmed for the same headers before,
+    then detection.
+    """
     raw = read_raw(upload.content, upload.name)
     detection = detect(raw, upload.kind)
+    remembered = {k: h for k, h in memory.mappings.get(signature(raw.headers, detection.kind), {}).items()
+                  if h is None or h in raw.headers}
     unknown = [h for h in upload.overrides.values() if h is not None and h not in raw.headers]
     if unknown:
         raise BadFile(f"{upload.name}: no column named {', '.join(map(repr, unknown))}; "
                       f"the columns are: {', '.join(raw.headers)}")
-    mapping = apply_overrides(detection.mapping, upload.overrides)
-    return convert(raw, detection.kind, mapping, upload.step_maps)
+    mapping = apply_overrides(apply_overrides(detection.mapping, remembered), upload.overrides)
+    steps = {column: {**memory.steps.get(column, {}), **upload.step_maps.get(column, {})}
+             for column in ("stage", "meeting_status")}
+    return convert(raw, detection.kind, mapping, steps)
 
 
 def combine(files: Sequence[FileImport]) -> schema.Dataset:
@@ -58,13 +77,13 @@ def combine(files: Sequence[FileImport]) -> schema.Dataset:
     return schema.Dataset.from_frames(**stacked)
 
 
-def import_files(uploads: Sequence[Upload]) -> Bundle:
+def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY) -> Bundle:
     """Import every file that can be read; the ones that cannot are reported, never raised."""
     files: list[FileImport] = []
     errors: list[str] = []
     for upload in uploads:
         try:
-            files.append(import_one(upload))
+            files.append(import_one(upload, memory))
         except BadFile as error:
             errors.append(str(error))
     return Bundle(combine(files), tuple(files), tuple(errors))

@@ -1,0 +1,170 @@
+"""Data: upload exports, see what each file was read as, correct the mapping, and account for every row."""
+
+from dataclasses import replace
+
+import polars as pl
+import streamlit as st
+
+from analytics import i18n, normalize, settings
+from analytics.importing.converting import REJECTED, STEPS
+from analytics.importing.mapping import FIELDS, FILE_KINDS, REQUIRED, signature
+from pages import _common, _widgets
+
+NONE = "—"
+
+v = _common.view()
+st.title(v.t("data_title"))
+st.markdown(v.t("data_intro"))
+
+st.file_uploader(v.t("upload_label"), accept_multiple_files=True, key="uploader", on_change=_common.on_upload,
+                 help=v.t("upload_help"))
+uploads, demo = _common.current_uploads()
+if demo:
+    st.info(v.t("data_demo"), icon=":material/science:")
+elif st.button(v.t("back_to_demo"), icon=":material/restart_alt:"):
+    st.session_state["uploads"] = []
+    st.rerun()
+
+bundle = v.data.bundle
+for error in bundle.errors:
+    st.error(error, icon=":material/error:")
+
+
+def set_upload(name: str, **changes: object) -> None:
+    """Change what we know about one uploaded file (the demo files become the session's own on first edit)."""
+    st.session_state["uploads"] = [replace(u, **changes) if u.name == name else u for u in uploads]
+
+
+for index, imported in enumerate(bundle.files):
+    upload = next(u for u in uploads if u.name == imported.name)
+    with st.container(border=True):
+        st.subheader(_widgets.escape(imported.name))
+        top = st.columns([2, 1, 1, 1, 1])
+        kind = top[0].selectbox(v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
+                                format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{index}_{imported.name}")
+        if kind != imported.kind:
+            set_upload(imported.name, kind=kind, overrides={})
+            st.rerun()
+        ignored = imported.issues.filter(pl.col("action") != REJECTED).height
+        top[1].metric(v.t("rows_in_file"), i18n.number(imported.rows_in_file, v.lang))
+        top[2].metric(v.t("rows_imported"), i18n.number(imported.imported, v.lang))
+        top[3].metric(v.t("rows_rejected"), i18n.number(imported.rejected, v.lang))
+        top[4].metric(v.t("values_ignored"), i18n.number(ignored, v.lang))
+        st.caption(v.t("accounted", file=imported.format.upper(), rows=i18n.number(imported.rows_in_file, v.lang),
+                       ok=i18n.number(imported.imported, v.lang), bad=i18n.number(imported.rejected, v.lang)))
+
+        headers = list(imported.samples)
+        mapping = pl.DataFrame({
+            "field": list(FIELDS[imported.kind]),
+            "label": [v.t(f"col_{f}") if f"col_{f}" in i18n.STRINGS else f for f in FIELDS[imported.kind]],
+            "required": [f in REQUIRED[imported.kind] for f in FIELDS[imported.kind]],
+            "column": [imported.mapping.get(f) or NONE for f in FIELDS[imported.kind]],
+            "sample": [", ".join(map(str, imported.samples.get(imported.mapping.get(f) or "", [])))
+                       for f in FIELDS[imported.kind]],
+        })
+        st.markdown("**" + v.t("mapping") + "**")
+        edited = st.data_editor(
+            mapping, hide_index=True, width="stretch", key=f"mapping_{index}_{imported.name}",
+            disabled=["field", "label", "required", "sample"],
+            column_config={
+                "field": st.column_config.TextColumn(v.t("field"), width="small"),
+                "label": st.column_config.TextColumn(v.t("meaning")),
+                "required": st.column_config.CheckboxColumn(v.t("required"), width="small"),
+                "column": st.column_config.SelectboxColumn(v.t("file_column"), options=[NONE, *headers],
+                                                           required=True),
+                "sample": st.column_config.TextColumn(v.t("sample")),
+            },
+        )
+        chosen = dict(zip(edited["field"], edited["column"], strict=True))
+        changed = chosen != dict(zip(mapping["field"], mapping["column"], strict=True))
+        if changed and st.button(v.t("apply_mapping"), key=f"apply_{index}", icon=":material/check:",
+                                 type="primary"):
+            overrides = {f: (None if h == NONE else h) for f, h in chosen.items()}
+            saved = settings.load(_common.MAPPINGS, {})
+            saved[signature(headers, imported.kind)] = overrides
+            settings.save(_common.MAPPINGS, saved)
+            set_upload(imported.name, kind=imported.kind, overrides=overrides)
+            st.rerun()
+
+        if imported.stage_values is not None and imported.stage_column:
+            st.markdown("**" + v.t("stages") + "**")
+            st.caption(v.t("stages_help"))
+            steps = st.data_editor(
+                imported.stage_values, hide_index=True, width="stretch", key=f"stages_{index}_{imported.name}",
+                disabled=["value", "rows"],
+                column_config={
+                    "value": st.column_config.TextColumn(v.t("stage_value")),
+                    "rows": st.column_config.NumberColumn(v.t("count"), format="%d"),
+                    "step": st.column_config.SelectboxColumn(v.t("stage_step"), options=list(STEPS), required=True,
+                                                             help=v.t("stages_help")),
+                },
+            )
+            new_steps = dict(zip(steps["value"], steps["step"], strict=True))
+            if new_steps != dict(zip(imported.stage_values["value"], imported.stage_values["step"], strict=True)) \
+                    and st.button(v.t("apply_stages"), key=f"apply_stages_{index}", icon=":material/check:"):
+                saved = settings.load(_common.STAGE_STEPS, {})
+                saved[imported.stage_column] = {**saved.get(imported.stage_column, {}), **new_steps}
+                settings.save(_common.STAGE_STEPS, saved)
+                set_upload(imported.name, kind=imported.kind,
+                           step_maps={**upload.step_maps, imported.stage_column: new_steps})
+                st.rerun()
+
+        if not imported.issues.is_empty():
+            with st.expander(v.t("issues", n=i18n.number(imported.issues.height, v.lang)), icon=":material/rule:"):
+                st.dataframe(imported.issues.head(2000), hide_index=True, width="stretch", column_config={
+                    "file": v.t("issue_file"), "row": v.t("issue_row"), "column": v.t("file_column"),
+                    "value": v.t("issue_value"), "reason": v.t("issue_reason"), "action": v.t("issue_action")})
+                _widgets.downloads(imported.issues, f"issues_{index}", v.lang)
+
+if v.data.model.warnings:
+    with st.expander(v.t("warnings", n=len(v.data.model.warnings)), icon=":material/warning:"):
+        for warning in v.data.model.warnings:
+            st.text(warning)
+
+# People: one person, several spellings (telephony "205 (Иванов)" and CRM "Иванов Иван").
+st.subheader(v.t("people_title"))
+st.caption(v.t("people_help"))
+raw = bundle.dataset
+counts = pl.concat([
+    raw.calls.select(normalize.text(pl.col("employee")).alias("name"), pl.lit("calls").alias("table")),
+    raw.leads.select(normalize.text(pl.col("employee")).alias("name"), pl.lit("leads").alias("table")),
+]).drop_nulls().group_by("name").agg(
+    (pl.col("table") == "calls").sum().alias("calls"), (pl.col("table") == "leads").sum().alias("leads"),
+).sort("name")
+crm_names = sorted(counts.filter(pl.col("leads") > 0)["name"].to_list())
+people_aliases = settings.load(_common.PERSON_ALIASES, {})
+suggested = _common.suggest_people(counts["name"].to_list(), crm_names)
+people = counts.with_columns(pl.Series("same_as", [people_aliases.get(n) or suggested.get(n) or NONE
+                                                   for n in counts["name"]], dtype=pl.String))
+edited_people = st.data_editor(
+    people, hide_index=True, width="stretch", key="people_editor", disabled=["name", "calls", "leads"],
+    column_config={
+        "name": v.t("spelling"), "calls": st.column_config.NumberColumn(v.t("calls"), format="%d"),
+        "leads": st.column_config.NumberColumn(v.t("leads"), format="%d"),
+        "same_as": st.column_config.SelectboxColumn(v.t("same_as"), options=[NONE, *crm_names], required=True),
+    },
+)
+merges = {n: s for n, s in zip(edited_people["name"], edited_people["same_as"], strict=True) if s not in (NONE, n)}
+if merges != people_aliases and st.button(v.t("save_people"), icon=":material/merge:"):
+    settings.save(_common.PERSON_ALIASES, merges)
+    st.rerun()
+
+# Sources: raw spellings and what they count as (SPEC §4).
+st.subheader(v.t("sources_alias_title"))
+st.caption(v.t("sources_alias_help"))
+source_aliases = settings.load(_common.SOURCE_ALIASES, {})
+spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).len("leads").sort(
+    "leads", descending=True).with_columns(
+    normalize.source(pl.col("raw"), source_aliases).alias("counted_as")).with_columns(
+    pl.col("raw").fill_null(""))
+edited_sources = st.data_editor(
+    spellings, hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
+    column_config={"raw": v.t("raw_source"), "leads": st.column_config.NumberColumn(v.t("leads"), format="%d"),
+                   "counted_as": v.t("counted_as")},
+)
+automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto"))
+aliases = {r: c for r, c, a in zip(edited_sources["raw"], edited_sources["counted_as"], automatic["auto"],
+                                   strict=True) if r and c and c != a}
+if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:"):
+    settings.save(_common.SOURCE_ALIASES, aliases)
+    st.rerun()
