@@ -1,4 +1,4 @@
-"""Sales-floor analytics: the entrypoint. Page config, the shared sidebar, navigation — nothing else."""
+"""Sales-floor analytics: the entrypoint. Page config and navigation; each page draws the shared sidebar."""
 
 import streamlit as st
 
@@ -8,9 +8,6 @@ from pages import _common
 st.set_page_config(page_title="Sales floor · lead generators", page_icon=":material/support_agent:", layout="wide")
 
 lang = _common.init_language()
-data = _common.load_current()
-st.session_state["view"] = _common.sidebar(data)
-lang = st.session_state["lang"]
 
 pages = [
     st.Page("pages/overview.py", title=i18n.t("page_overview", lang), icon=":material/insights:", default=True,
@@ -24,6 +21,4 @@ pages = [
             url_path="diagnostics"),
     st.Page("pages/data.py", title=i18n.t("page_data", lang), icon=":material/upload_file:", url_path="data"),
 ]
-page = st.navigation(pages)
-_common.write_url(st.session_state["view"])
-page.run()
+st.navigation(pages).run()

@@ -213,38 +213,67 @@ def init_language() -> i18n.Lang:
     _from_url()
     if "lang" not in st.session_state:
         st.session_state["lang"] = i18n.language_of(st.context.locale)
+    st.session_state.setdefault("lang_switch", st.session_state["lang"])
     return st.session_state["lang"]
 
 
+def _language_chosen() -> None:
+    """Runs before the script: the whole page is then drawn in the new language (deselecting keeps the old)."""
+    chosen = st.session_state.get("lang_switch")
+    if chosen in i18n.LANGS:
+        st.session_state["lang"] = chosen
+    else:
+        st.session_state["lang_switch"] = st.session_state["lang"]
+
+
+def widget_key(name: str) -> str:
+    """Widgets are relabelled when the language changes, and a relabelled widget starts afresh. So each choice
+    lives in a session key of its own (`name`) and its widget's key carries the language."""
+    return f"{name}__{st.session_state['lang']}"
+
+
+def remember(name: str, value: object) -> object:
+    st.session_state[name] = value
+    return value
+
+
 def sidebar(data: Loaded) -> View:
-    """The filter bar shared by every page; its widgets live in the entrypoint so their state survives pages."""
+    """The filter bar shared by every page; built in the entrypoint so that choices survive switching pages."""
     lang: i18n.Lang = st.session_state["lang"]
     tr = lambda key: i18n.t(key, lang)  # noqa: E731
+    state = st.session_state
     with st.sidebar:
-        st.segmented_control(tr("language"), i18n.LANGS, key="lang", format_func=str.upper,
-                             selection_mode="single")
+        st.segmented_control("Язык · Language", i18n.LANGS, key="lang_switch", format_func=str.upper,
+                             selection_mode="single", on_change=_language_chosen)
         st.subheader(tr("filters"))
-        st.session_state.setdefault("f_period", "last_month")
-        st.selectbox(tr("period"), PRESETS, key="f_period", format_func=lambda p: tr(f"period_{p}"))
-        if st.session_state["f_period"] == "custom":
+        state.setdefault("f_period", "last_month")
+        name = remember("f_period", st.selectbox(
+            tr("period"), PRESETS, index=PRESETS.index(state["f_period"]), key=widget_key("f_period"),
+            format_func=lambda p: tr(f"period_{p}")))
+        if name == "custom":
             default = (max(data.first_day, preset("last_month", data.last_day, data.first_day).start), data.last_day)
-            st.session_state.setdefault("f_dates", default)
-            chosen = st.date_input(tr("dates"), key="f_dates", min_value=data.first_day, max_value=data.last_day,
-                                   format="DD.MM.YYYY")
-            start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else default)
+            stored = state.get("f_dates") or default
+            chosen = st.date_input(tr("dates"), value=stored, min_value=data.first_day, max_value=data.last_day,
+                                   format="DD.MM.YYYY", key=widget_key("f_dates"))
+            start, end = chosen if isinstance(chosen, tuple | list) and len(chosen) == 2 else stored
+            remember("f_dates", (start, end))
             period = Period(start, end)
         else:
-            period = preset(st.session_state["f_period"], data.last_day, data.first_day)
-        for key, options in (("f_people", data.employees), ("f_sources", data.sources)):
-            if key in st.session_state:
-                st.session_state[key] = [v for v in st.session_state[key] if v in options]
-        people = st.multiselect(tr("employees"), data.employees, key="f_people", placeholder=tr("all"))
-        sources = st.multiselect(tr("sources"), data.sources, key="f_sources", placeholder=tr("all"))
-        st.session_state.setdefault("f_mode", "cohort")
-        mode = st.radio(tr("mode"), MODES, key="f_mode", format_func=lambda m: tr(f"mode_{m}"), horizontal=True)
+            period = preset(name, data.last_day, data.first_day)
+        people = remember("f_people", st.multiselect(
+            tr("employees"), data.employees, default=[p for p in state.get("f_people", []) if p in data.employees],
+            key=widget_key("f_people"), placeholder=tr("all")))
+        sources = remember("f_sources", st.multiselect(
+            tr("sources"), data.sources, default=[s for s in state.get("f_sources", []) if s in data.sources],
+            key=widget_key("f_sources"), placeholder=tr("all")))
+        mode = remember("f_mode", st.radio(
+            tr("mode"), MODES, index=MODES.index(state.get("f_mode", "cohort")), key=widget_key("f_mode"),
+            format_func=lambda m: tr(f"mode_{m}"), horizontal=True))
         st.caption(tr(f"mode_{mode}_help"))
-        st.session_state.setdefault("f_min_call", DEFAULT_MIN_CALL_SECONDS)
-        min_call = st.number_input(tr("min_call"), min_value=0, max_value=3600, step=5, key="f_min_call")
+        min_call = remember("f_min_call", st.number_input(
+            tr("min_call"), min_value=0, max_value=3600, step=5, value=int(state.get("f_min_call",
+                                                                                   DEFAULT_MIN_CALL_SECONDS)),
+            key=widget_key("f_min_call")))
     filters = Filters(period.start, period.end, tuple(people) or None, tuple(sources) or None, int(min_call))
     return View(lang, data, mode, period, previous(period), filters, tuple(people) or None)
 
@@ -283,8 +312,16 @@ def plan_of(person: str) -> DailyPlan:
 
 
 def view() -> View:
-    """The view the entrypoint prepared for this run."""
-    return st.session_state["view"]
+    """The language, the data and the filters for this run, with the shared sidebar drawn.
+
+    Every page calls this first. It is not done once in app.py because Streamlit may run a page file without
+    the entrypoint: when a `pages/` folder exists it does so for the first request after a server start and for
+    every rerun under AppTest. The widgets keep their state across pages through their own session keys.
+    """
+    init_language()
+    current = sidebar(load_current())
+    write_url(current)
+    return current
 
 
 def data_caption(v: View) -> None:

@@ -65,6 +65,7 @@ for index, imported in enumerate(bundle.files):
         st.markdown("**" + v.t("mapping") + "**")
         edited = st.data_editor(
             mapping, hide_index=True, width="stretch", key=f"mapping_{index}_{imported.name}",
+            height=35 * (mapping.height + 1) + 3,
             disabled=["field", "label", "required", "sample"],
             column_config={
                 "field": st.column_config.TextColumn(v.t("field"), width="small"),

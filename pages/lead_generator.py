@@ -21,7 +21,8 @@ if st.session_state.get("person") not in people:
     # A link may name the person; otherwise one chosen in the filter, otherwise the first.
     linked = st.query_params.get("who")
     st.session_state["person"] = linked if linked in people else (v.people or people)[0]
-who = st.selectbox(v.t("choose_person"), people, key="person")
+who = _common.remember("person", st.selectbox(v.t("choose_person"), people, index=people.index(
+    st.session_state["person"]), key=_common.widget_key("person")))
 st.query_params["who"] = who
 st.title(v.t("person_title", who=who))
 _common.data_caption(v)

@@ -1,0 +1,157 @@
+"""Every page under Streamlit's AppTest, checking the numbers it shows against the metrics engine."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import i18n
+from analytics.importing.pipeline import Upload, import_files
+from analytics.metrics import Filters, compute
+from analytics.model import prepare
+from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ("overview", "lead_generator", "sources", "plan", "diagnostics", "data")
+OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # "last month" of the demo data
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, monkeypatch):
+    """Each test starts with no saved plans, mappings or aliases."""
+    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
+    return prepare(import_files(uploads).dataset)
+
+
+def open_page(page: str, lang: str = "en", **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def as_number(text: str) -> float:
+    return float(text.replace(",", "").replace(i18n.NBSP, "").replace(" ", "").replace("%", "").replace("−", "-"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_page_runs(page: str, lang: str) -> None:
+    at = open_page(page, lang)
+    assert at.title, page
+
+
+def test_overview_shows_the_engine_numbers(demo_model) -> None:
+    at = open_page("overview")
+    expected = compute(demo_model, filters=OCTOBER).row(0, named=True)
+    assert as_number(metric_value(at, "Meetings held")) == expected["meetings_held"]
+    assert as_number(metric_value(at, "Payments")) == expected["payments"]
+    assert as_number(metric_value(at, "Revenue")) == expected["revenue"]
+
+
+def test_language_switch(demo_model) -> None:
+    at = open_page("overview", "en")
+    assert at.title[0].value == "Floor overview"
+    at.sidebar.multiselect(key="f_people__en").set_value(["Петров Иван"]).run()
+    at.button_group(key="lang_switch").set_value("ru").run()
+    assert at.title[0].value == "Обзор отдела"
+    assert at.sidebar.multiselect(key="f_people__ru").value == ["Петров Иван"]  # the filter survives the switch
+    at.sidebar.multiselect(key="f_people__ru").set_value([]).run()
+    held = compute(demo_model, filters=OCTOBER)["meetings_held"].item()
+    assert metric_value(at, "Проведено встреч") == i18n.number(held, "ru")
+    assert "Прошлый месяц" in at.sidebar.selectbox(key="f_period__ru").options
+
+
+def test_filters_change_the_numbers(demo_model) -> None:
+    at = open_page("overview")
+    floor = as_number(metric_value(at, "Meetings held"))
+    at.sidebar.multiselect(key="f_people__en").set_value(["Соколов Дмитрий"]).run()
+    one = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)))
+    assert as_number(metric_value(at, "Meetings held")) == one["meetings_held"].item() < floor
+    at.sidebar.radio(key="f_mode__en").set_value("event").run()
+    event = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)),
+                    mode="event")
+    assert as_number(metric_value(at, "Meetings held")) == event["meetings_held"].item()
+    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    everything = compute(demo_model, filters=Filters(employees=("Соколов Дмитрий",)), mode="event")
+    assert as_number(metric_value(at, "Meetings held")) == everything["meetings_held"].item()
+
+
+def test_lead_generator_page_shows_the_person(demo_model) -> None:
+    at = open_page("lead_generator", person="Соколов Дмитрий")
+    assert at.title[0].value == "Lead generator: Соколов Дмитрий"
+    expected = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)))
+    assert as_number(metric_value(at, "Meetings held")) == expected["meetings_held"].item()
+    assert as_number(metric_value(at, "Calls ≥ 60 s")) == expected["calls_60s"].item()
+
+
+def test_sources_page_compares_google_and_yandex(demo_model) -> None:
+    at = open_page("sources")
+    by_source = compute(demo_model, ["source"], filters=OCTOBER)
+    shares = {r["source"]: r["leads_target"] / (r["leads_target"] + r["leads_nontarget"])
+              for r in by_source.iter_rows(named=True)}
+    values = [m.value for m in at.metric if m.label == "Target share"]
+    assert values == [i18n.percent(shares["Google"], "en"), i18n.percent(shares["Yandex"], "en")]
+    assert shares["Yandex"] < shares["Google"]
+    assert any("Google brings more target leads" in md.value for md in at.markdown)
+
+
+def test_plan_page_counts_in_event_mode(demo_model) -> None:
+    at = open_page("plan")
+    held = compute(demo_model, filters=OCTOBER, mode="event")["meetings_held"].item()
+    assert metric_value(at, "Meetings held").startswith(i18n.number(held, "en") + " / ")
+
+
+def test_diagnostics_page_tells_the_stories() -> None:
+    at = open_page("diagnostics")
+    text = " ".join(md.value.replace("\\", "") for md in at.markdown)
+    assert "Соколов Дмитрий: meetings held" in text and "the chain breaks at booked → confirmed" in text
+    assert "Волков Алексей" in text and "calls ≥ 60 s" in text
+    assert "Source Yandex: target share" in text
+    assert "New source vk_ads" in text
+
+
+def test_data_page_accounts_for_every_row_of_an_upload() -> None:
+    deals = (
+        "Номер сделки;Дата создания;Менеджер;Источник;Статус\n"
+        "1;01.10.2026 10:00;Иванов Иван;google;Встреча проведена\n"
+        "2;02.10.2026 11:00;Иванов Иван;яндекс;Первичный контакт\n"
+        "3;не дата;Иванов Иван;site;Встреча назначена\n"
+    ).encode("cp1251")
+    at = open_page("data", uploads=[Upload("deals.csv", deals)])
+    assert metric_value(at, "Rows in file") == "3"
+    assert metric_value(at, "Imported") == "2"
+    assert metric_value(at, "Rejected") == "1"
+    assert any("3 rows = 2 imported + 1 rejected" in c.value for c in at.caption)
+    issues = at.dataframe[-1].value if at.dataframe else None
+    assert issues is not None
+
+
+def test_uploaded_data_replace_the_demo_on_the_overview() -> None:
+    deals = (
+        b"ID,Created,Responsible,Source,Meeting date,Meeting held\n"
+        b"1,2026-10-01,Ann,google,2026-10-03,yes\n"
+        b"2,2026-10-02,Ann,google,2026-10-04,no\n"
+        b"3,2026-10-05,Bob,yandex,,\n"
+    )
+    at = open_page("overview", uploads=[Upload("deals.csv", deals)])
+    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    assert metric_value(at, "Meetings held") == "1"
+    assert metric_value(at, "Meetings booked") == "2"
