@@ -35,7 +35,7 @@ def guess_step(label: str) -> Step:
     if any(w in text for w in ("не реализ", "отказ", "lost", "проигр", "нецелев")):
         return "none"
     for step, words in (
-        ("paid", ("успешно", "оплач", "оплата получена", "won", "выигр", "paid", "реализовано")),
+        ("paid", ("успешн", "оплач", "оплата получена", "won", "выигр", "paid", "реализовано")),
         ("held", ("провед", "состоял", "held", "прошла")),
         ("confirmed", ("подтвержд", "confirmed")),
         ("booked", ("назнач", "запис", "booked", "scheduled", "встреча")),

@@ -187,12 +187,23 @@ def _by_content(raw: RawFile, kind: FileKind, mapping: dict[str, str | None]) ->
     return mapping
 
 
+def _phone_by_content(raw: RawFile, kind: FileKind, mapping: dict[str, str | None]) -> dict[str, str | None]:
+    """Several headers may name a phone (Sipuni's `Откуда` and `Куда`): take the one holding clients' numbers."""
+    aliases = _NORMALISED_ALIASES[kind].get("phone", ())
+    taken = {h for f, h in mapping.items() if f != "phone"}
+    candidates = [h for h in raw.headers if normalise_header(h) in aliases and h not in taken]
+    if len(candidates) > 1:
+        long_number = lambda c: pl.when(pl.col(c).str.replace_all(r"\D", "").str.len_chars() >= 10).then(True)  # noqa: E731
+        mapping["phone"] = max(candidates, key=lambda h: _share(raw.frame, h, long_number(h)))
+    return mapping
+
+
 def detect(raw: RawFile, kind: FileKind | None = None) -> Detection:
     """The most likely kind of file (unless given) and its column mapping."""
     candidates = (kind,) if kind else FILE_KINDS
     best: Detection | None = None
     for candidate in candidates:
-        mapping = _by_content(raw, candidate, _by_header(raw.headers, candidate))
+        mapping = _by_content(raw, candidate, _phone_by_content(raw, candidate, _by_header(raw.headers, candidate)))
         required = sum(mapping[f] is not None for f in REQUIRED[candidate])
         matched = sum(v is not None for v in mapping.values())
         complete = required == len(REQUIRED[candidate])
