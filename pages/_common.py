@@ -150,7 +150,7 @@ class View:
     data: Loaded
     mode: Mode
     period: Period
-    previous: Period
+    previous: Period | None  # None for "all time": there is nothing comparable before it
     filters: Filters  # with the period's dates
     people: tuple[str, ...] | None = None
     extra: dict = field(default_factory=dict)
@@ -160,6 +160,17 @@ class View:
 
     def facts(self, mode: Mode | None = None) -> pl.DataFrame:
         return load_facts(self.data.key, mode or self.mode, self.filters.min_call_seconds, self.data.model)
+
+    def period_caption(self) -> str:
+        start, end = self.period.start.strftime("%d.%m.%Y"), self.period.end.strftime("%d.%m.%Y")
+        if self.previous is None:
+            return f"{start} — {end}"
+        return self.t("period_caption", start=start, end=end, pstart=self.previous.start.strftime("%d.%m.%Y"),
+                      pend=self.previous.end.strftime("%d.%m.%Y"))
+
+    def before(self, by: tuple[str, ...] = (), **overrides: object) -> pl.DataFrame | None:
+        """The same table for the previous comparable period, or None when there is none."""
+        return None if self.previous is None else self.metrics(by, period=self.previous, **overrides)
 
     def metrics(self, by: tuple[str, ...] = (), period: Period | None = None, mode: Mode | None = None,
                 **overrides: object) -> pl.DataFrame:
@@ -275,13 +286,14 @@ def sidebar(data: Loaded) -> View:
                                                                                    DEFAULT_MIN_CALL_SECONDS)),
             key=widget_key("f_min_call")))
     filters = Filters(period.start, period.end, tuple(people) or None, tuple(sources) or None, int(min_call))
-    return View(lang, data, mode, period, previous(period), filters, tuple(people) or None)
+    before = None if name == "all" else previous(period)
+    return View(lang, data, mode, period, before, filters, tuple(people) or None)
 
 
 def exposure(v: View) -> float:
     """The current period's working days relative to the previous period's, when the data end inside the
     current period (a month in progress is compared pro rata); 1 otherwise."""
-    if v.data.last_day >= v.period.end:
+    if v.data.last_day >= v.period.end or v.previous is None:
         return 1.0
     now = working_days(v.period.start, v.data.last_day)
     before = working_days(v.previous.start, v.previous.end)

@@ -111,7 +111,7 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
 def delta_text(current: float | None, previous: float | None, key: str, lang: i18n.Lang) -> str | None:
     """The change shown under a KPI: absolute and relative, signed with ASCII '-' so Streamlit colours it."""
     if current is None or previous is None:
-        return None
+        return None  # nothing to compare with
     spec = metric(key)
     if spec.kind == "ratio":
         points = (current - previous) * 100

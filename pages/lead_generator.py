@@ -29,7 +29,8 @@ _common.data_caption(v)
 mine = {"employees": (who,)}
 
 now = v.metrics(**mine).row(0, named=True)
-before = v.metrics(period=v.previous, **mine).row(0, named=True)
+previous_table = v.before(**mine)
+before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
 for column, key in zip(cols, ("meetings_held", "payments", "meetings_scheduled", "calls_60s"), strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang)

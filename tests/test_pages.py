@@ -15,7 +15,8 @@ from analytics.model import prepare
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("overview", "lead_generator", "sources", "plan", "diagnostics", "data")
+PAGES = ("floor_overview", "lead_generator", "source_comparison", "plan_attainment", "chain_diagnostics",
+         "data_import")
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # "last month" of the demo data
 
 
@@ -37,7 +38,7 @@ def open_page(page: str, lang: str = "en", **state) -> AppTest:
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    if page != "overview":
+    if page != "floor_overview":
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
@@ -59,7 +60,7 @@ def test_every_page_runs(page: str, lang: str) -> None:
 
 
 def test_overview_shows_the_engine_numbers(demo_model) -> None:
-    at = open_page("overview")
+    at = open_page("floor_overview")
     expected = compute(demo_model, filters=OCTOBER).row(0, named=True)
     assert as_number(metric_value(at, "Meetings held")) == expected["meetings_held"]
     assert as_number(metric_value(at, "Payments")) == expected["payments"]
@@ -67,7 +68,7 @@ def test_overview_shows_the_engine_numbers(demo_model) -> None:
 
 
 def test_language_switch(demo_model) -> None:
-    at = open_page("overview", "en")
+    at = open_page("floor_overview", "en")
     assert at.title[0].value == "Floor overview"
     at.sidebar.multiselect(key="f_people__en").set_value(["Петров Иван"]).run()
     at.button_group(key="lang_switch").set_value("ru").run()
@@ -80,7 +81,7 @@ def test_language_switch(demo_model) -> None:
 
 
 def test_filters_change_the_numbers(demo_model) -> None:
-    at = open_page("overview")
+    at = open_page("floor_overview")
     floor = as_number(metric_value(at, "Meetings held"))
     at.sidebar.multiselect(key="f_people__en").set_value(["Соколов Дмитрий"]).run()
     one = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)))
@@ -103,7 +104,7 @@ def test_lead_generator_page_shows_the_person(demo_model) -> None:
 
 
 def test_sources_page_compares_google_and_yandex(demo_model) -> None:
-    at = open_page("sources")
+    at = open_page("source_comparison")
     by_source = compute(demo_model, ["source"], filters=OCTOBER)
     shares = {r["source"]: r["leads_target"] / (r["leads_target"] + r["leads_nontarget"])
               for r in by_source.iter_rows(named=True)}
@@ -114,13 +115,13 @@ def test_sources_page_compares_google_and_yandex(demo_model) -> None:
 
 
 def test_plan_page_counts_in_event_mode(demo_model) -> None:
-    at = open_page("plan")
+    at = open_page("plan_attainment")
     held = compute(demo_model, filters=OCTOBER, mode="event")["meetings_held"].item()
     assert metric_value(at, "Meetings held").startswith(i18n.number(held, "en") + " / ")
 
 
 def test_diagnostics_page_tells_the_stories() -> None:
-    at = open_page("diagnostics")
+    at = open_page("chain_diagnostics")
     text = " ".join(md.value.replace("\\", "") for md in at.markdown)
     assert "Соколов Дмитрий: meetings held" in text and "the chain breaks at booked → confirmed" in text
     assert "Волков Алексей" in text and "calls ≥ 60 s" in text
@@ -135,7 +136,7 @@ def test_data_page_accounts_for_every_row_of_an_upload() -> None:
         "2;02.10.2026 11:00;Иванов Иван;яндекс;Первичный контакт\n"
         "3;не дата;Иванов Иван;site;Встреча назначена\n"
     ).encode("cp1251")
-    at = open_page("data", uploads=[Upload("deals.csv", deals)])
+    at = open_page("data_import", uploads=[Upload("deals.csv", deals)])
     assert metric_value(at, "Rows in file") == "3"
     assert metric_value(at, "Imported") == "2"
     assert metric_value(at, "Rejected") == "1"
@@ -151,7 +152,7 @@ def test_uploaded_data_replace_the_demo_on_the_overview() -> None:
         b"2,2026-10-02,Ann,google,2026-10-04,no\n"
         b"3,2026-10-05,Bob,yandex,,\n"
     )
-    at = open_page("overview", uploads=[Upload("deals.csv", deals)])
+    at = open_page("floor_overview", uploads=[Upload("deals.csv", deals)])
     at.sidebar.selectbox(key="f_period__en").set_value("all").run()
     assert metric_value(at, "Meetings held") == "1"
     assert metric_value(at, "Meetings booked") == "2"

@@ -12,11 +12,11 @@ from pages import _common, _widgets
 v = _common.view()
 st.title(v.t("overview_title"))
 _common.data_caption(v)
-st.caption(v.t("period_caption", start=v.period.start.strftime("%d.%m.%Y"), end=v.period.end.strftime("%d.%m.%Y"),
-               pstart=v.previous.start.strftime("%d.%m.%Y"), pend=v.previous.end.strftime("%d.%m.%Y")))
+st.caption(v.period_caption())
 
 now = v.metrics().row(0, named=True)
-before = v.metrics(period=v.previous).row(0, named=True)
+previous_table = v.before()
+before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 
 if now["calls_total"] == 0 and now["leads_new"] == 0 and now["meetings_scheduled"] == 0:
     st.info(v.t("no_data"), icon=":material/info:")
@@ -50,7 +50,7 @@ meetings = funnel.slice(1).with_columns(
 )
 bars = alt.Chart(meetings).mark_bar(color="#2F6FB3").encode(
     y=alt.Y("step:N", sort=list(meetings["step"]), title=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
-    x=alt.X("count:Q", title=v.t("count"), axis=alt.Axis(tickCount=5)),
+    x=alt.X("count:Q", title=v.t("count"), axis=alt.Axis(tickCount=5, tickMinStep=1, format="d")),
     tooltip=[alt.Tooltip("step:N", title=v.t("step")), alt.Tooltip("label:N", title=v.t("count") + " · "
                                                                      + v.t("of_previous"))],
 )
@@ -67,7 +67,9 @@ _widgets.metric_table(
 st.subheader(v.t("leaderboard"))
 st.caption(v.t("leaderboard_hint"))
 people_now = v.metrics(("employee",))
-people_before = v.metrics(("employee",), period=v.previous)
+people_before = v.before(("employee",))
+if people_before is None:  # nothing to compare with: the same columns, empty
+    people_before = people_now.clear()
 changes = compare(people_now, people_before, ["employee"], weight=_common.exposure(v),
                   immature=v.mode == "cohort" and _common.exposure(v) < 1)
 board = (
@@ -78,6 +80,8 @@ board = (
 )
 main_columns = ["employee", "meetings_held", "held_before", "payments", "payments_before", "revenue",
                 "conv_held_to_paid"]
+if v.previous is None:
+    main_columns = [c for c in main_columns if not c.endswith("_before")]
 worse = board.select("employee").join(
     changes.filter(pl.col("metric").is_in(main_columns)).pivot("metric", index="employee", values="worse"),
     on="employee", how="left",
