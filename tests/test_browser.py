@@ -170,19 +170,28 @@ def test_russian_journey_through_every_screen(server: str, browser: Browser) -> 
 
 
 def fix_lead_id_mapping(page: Page, column: str) -> None:
-    """In the first mapping grid, set the file column of lead_id (row 0, column 'File column')."""
+    """In the first mapping grid, set the file column of lead_id (row 0, column 'File column'), by keyboard as a
+    person would; the grid is a canvas, so the edit is checked through its accessible cells and retried."""
     grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first cell of the first row
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.keyboard.type(column)
-    page.wait_for_timeout(300)
-    page.keyboard.press("Enter")
-    settle(page)
+    cell = grid.locator("#glide-cell-3-0")
+    for _attempt in range(4):
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first cell of the first row
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        page.keyboard.type(column)
+        page.wait_for_timeout(500)
+        page.keyboard.press("Enter")
+        settle(page)
+        if cell.inner_text().strip() == column:
+            return
+        page.keyboard.press("Escape")
+    raise AssertionError(f"could not set lead_id to {column!r} in the mapping grid")
 
 
 def test_a_new_users_path_from_upload_to_download(server: str, browser: Browser, tmp_path: Path) -> None:
