@@ -75,14 +75,15 @@ def compare(
     previous: pl.DataFrame,
     by: list[str] | tuple[str, ...] = (),
     threshold: float = DEFAULT_THRESHOLD,
-    weight: float = 1.0,
-    immature: bool = False,
+    weight: float | pl.Expr = 1.0,
+    immature: bool | pl.Expr = False,
 ) -> pl.DataFrame:
     """Long table: group keys, metric, current, previous, change, change_rel, p_value, worse.
 
     `weight` is the current period's exposure relative to the previous one (working days), used for counts when
     the current period is incomplete; change_rel of counts is then per working day. `immature` marks a cohort
-    still in progress: the steps after booking are not flagged, as they have not had time to happen.
+    still in progress: the steps after booking are not flagged, as they have not had time to happen. Both may be
+    expressions over the group keys (e.g. per month).
     """
     by = list(by)
     current, previous = with_target_share(current), with_target_share(previous)
@@ -94,59 +95,65 @@ def compare(
         pl.col(c).fill_null(0) for c in [*columns, *(f"{c}_prev" for c in columns)]
         if BY_KEY.get(c.removesuffix("_prev")) is None or BY_KEY[c.removesuffix("_prev")].kind != "ratio"
     )
+    exposure = joined.select(pl.lit(weight, pl.Float64) if not isinstance(weight, pl.Expr) else weight)
+    weights = np.broadcast_to(exposure.to_series().to_numpy().astype(float), (joined.height,))
+    young = joined.select(pl.lit(immature) if not isinstance(immature, pl.Expr) else immature)
+    young_rows = np.broadcast_to(young.to_series().to_numpy().astype(bool), (joined.height,))
+    arrays = {c: joined[c].to_numpy().astype(float) for c in joined.columns if c not in by}
     parts = []
     for key in COMPARED:
         spec = BY_KEY[key]
-        cur, prev = joined[key].to_numpy().astype(float), joined[f"{key}_prev"].to_numpy().astype(float)
+        cur, prev = arrays[key], arrays[f"{key}_prev"]
         if spec.kind == "ratio":
             num, den = spec.numerator, spec.denominator
-            p = proportion_p_value(joined[num].to_numpy(), joined[den].to_numpy(),
-                                   joined[f"{num}_prev"].to_numpy(), joined[f"{den}_prev"].to_numpy())
+            p = proportion_p_value(arrays[num], arrays[den], arrays[f"{num}_prev"], arrays[f"{den}_prev"])
             rate_cur, rate_prev = cur, prev
         else:
             basis = BASIS.get(key)
             if basis:
-                n_cur, n_prev = joined[basis].to_numpy(), joined[f"{basis}_prev"].to_numpy()
+                n_cur, n_prev = arrays[basis], arrays[f"{basis}_prev"]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     unit = (cur + prev) / (n_cur + n_prev)
                     counts_cur, counts_prev = np.nan_to_num(cur / unit), np.nan_to_num(prev / unit)
             else:
                 counts_cur, counts_prev = cur, prev
-            rate_cur, rate_prev = cur / weight, prev
+            rate_cur, rate_prev = cur / weights, prev
             if spec.higher_is_better:
-                p = count_p_value(counts_cur, counts_prev, weight)
+                p = count_p_value(counts_cur, counts_prev, weights)
             else:
-                p = count_p_value(counts_prev, counts_cur, 1 / weight)
+                p = count_p_value(counts_prev, counts_cur, 1 / weights)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(np.isfinite(rate_prev) & (rate_prev > 0), rate_cur / rate_prev - 1, np.nan)
         worse_rel = -rel if spec.higher_is_better else rel
-        worse = np.nan_to_num(worse_rel) >= threshold
-        worse &= p < ALPHA
-        if immature and key in AFTER_BOOKING:
-            worse[:] = False
-        values = pl.DataFrame({
+        worse = (np.nan_to_num(worse_rel) >= threshold) & (p < ALPHA)
+        if key in AFTER_BOOKING:
+            worse &= ~young_rows
+        parts.append(pl.DataFrame({
             "metric": [key] * joined.height, "current": cur, "previous": prev, "change": cur - prev,
             "change_rel": rel, "p_value": p, "worse": worse,
-        })
-        parts.append(pl.concat([joined.select(by), values], how="horizontal") if by else values)
-    return pl.concat(parts).with_columns(pl.col("current", "previous", "change", "change_rel").fill_nan(None))
+        }))
+    values = pl.concat(parts)
+    keys = pl.concat([joined.select(by)] * len(COMPARED)) if by else None
+    result = pl.concat([keys, values], how="horizontal") if keys is not None else values
+    return result.with_columns(pl.col("current", "previous", "change", "change_rel").fill_nan(None))
 
 
 def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (), threshold: float = DEFAULT_THRESHOLD,
                      weights: dict[str, float] | None = None, immature: frozenset[str] = frozenset()) -> pl.DataFrame:
-    """Every month against the month before it, per group: the long table of `compare` plus `month`.
+    """Every month against the month before it (the previous one present), per group: `compare`'s long table.
 
     `weights` gives a month's exposure relative to its previous month (for a month in progress); months in
-    `immature` are cohorts still in progress (see `compare`).
+    `immature` are cohorts still in progress (see `compare`). One comparison covers all months at once.
     """
     months = sorted(by_month["month"].unique().to_list())
-    parts = []
-    for before, month in itertools.pairwise(months):
-        cur = by_month.filter(pl.col("month") == month).drop("month")
-        prev = by_month.filter(pl.col("month") == before).drop("month")
-        weight = (weights or {}).get(month, 1.0)
-        parts.append(compare(cur, prev, by, threshold, weight, month in immature)
-                     .with_columns(pl.lit(month).alias("month")))
-    return pl.concat(parts) if parts else pl.DataFrame()
-
-
+    if len(months) < 2:
+        return pl.DataFrame()
+    following = dict(itertools.pairwise(months))
+    previous = by_month.filter(pl.col("month").is_in(list(following))).with_columns(
+        pl.col("month").replace_strict(following))
+    current = by_month.filter(pl.col("month") != months[0])
+    return compare(
+        current, previous, [*by, "month"], threshold,
+        weight=pl.col("month").replace_strict(weights or {}, default=1.0, return_dtype=pl.Float64),
+        immature=pl.col("month").is_in(list(immature)),
+    )

@@ -5,7 +5,7 @@ Linking and attribution are done once per dataset; every metric query then only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -34,38 +34,44 @@ class Prepared:
 
 
 def _dedupe(frame: pl.DataFrame, key: str, keep: str) -> tuple[pl.DataFrame, int]:
-    """Drop repeated non-null keys; rows without a key are all kept."""
-    keyed = frame.filter(pl.col(key).is_not_null())
-    unkeyed = frame.filter(pl.col(key).is_null())
-    kept = pl.concat([keyed.unique(subset=key, keep=keep, maintain_order=True), unkeyed])
+    """Drop repeated non-null keys (keeping the first or last row of each); rows without a key are all kept."""
+    distinct = pl.col(key).is_first_distinct() if keep == "first" else pl.col(key).is_last_distinct()
+    kept = frame.filter(pl.col(key).is_null() | distinct)
     return kept, frame.height - kept.height
+
+
+def _per_distinct(frame: pl.DataFrame, column: str, normalise: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """Normalise a column with few distinct values (names) once per value, not once per row."""
+    distinct = frame.select(pl.col(column).unique()).drop_nulls()
+    lookup = distinct.with_columns(normalise(pl.col(column)).alias("_normal"))
+    return frame[column].replace_strict(lookup[column], lookup["_normal"], default=None, return_dtype=pl.String)
 
 
 def _link_calls_by_phone(calls: pl.DataFrame, leads: pl.DataFrame) -> pl.DataFrame:
     """Give calls without a lead_id the lead with the same number.
 
-    Where one number has several leads, a call goes to the latest lead created before it, else the next one.
+    Most numbers belong to one lead: a plain join. Where one number has several leads, a call goes to the latest
+    lead created before it, else the next one.
     """
-    by_phone = (
-        leads.select("lead_id", "created_at", "phone_norm")
-        .drop_nulls("phone_norm")
-        .sort("created_at")
-        .rename({"lead_id": "_phone_lead"})
-    )
-    unlinked = calls.filter(pl.col("lead_id").is_null() & pl.col("phone_norm").is_not_null()).sort("started_at")
-    if unlinked.is_empty() or by_phone.is_empty():
-        return calls.with_columns(pl.lit(None, pl.String).alias("_phone_lead"))
-    matched = [
-        unlinked.join_asof(
-            by_phone, left_on="started_at", right_on="created_at", by="phone_norm", strategy=strategy,
-            check_sortedness=False,
-        ).select("_row", pl.col("_phone_lead").alias(f"_lead_{strategy}"))
-        for strategy in ("backward", "forward")
-    ]
-    linked = matched[0].join(matched[1], on="_row").select(
-        "_row", pl.coalesce("_lead_backward", "_lead_forward").alias("_phone_lead")
-    )
-    return calls.join(linked, on="_row", how="left")
+    by_phone = leads.select("lead_id", "created_at", "phone_norm").drop_nulls("phone_norm")
+    leads_per_phone = by_phone.group_by("phone_norm").agg(pl.len().alias("_leads"), pl.col("lead_id").first())
+    unlinked = calls.filter(pl.col("lead_id").is_null() & pl.col("phone_norm").is_not_null()).select(
+        "_row", "started_at", "phone_norm")
+    candidates = unlinked.join(leads_per_phone, on="phone_norm", how="inner")
+    single = candidates.filter(pl.col("_leads") == 1).select("_row", pl.col("lead_id").alias("_phone_lead"))
+    shared = candidates.filter(pl.col("_leads") > 1).select("_row", "started_at", "phone_norm").sort("started_at")
+    parts = [single]
+    if not shared.is_empty():
+        dated = by_phone.join(shared.select("phone_norm").unique(), on="phone_norm").sort("created_at").rename(
+            {"lead_id": "_phone_lead"})
+        matched = [
+            shared.join_asof(dated, left_on="started_at", right_on="created_at", by="phone_norm", strategy=strategy,
+                             check_sortedness=False).select("_row", pl.col("_phone_lead").alias(strategy))
+            for strategy in ("backward", "forward")
+        ]
+        parts.append(matched[0].join(matched[1], on="_row").select(
+            "_row", pl.coalesce("backward", "forward").alias("_phone_lead")))
+    return calls.join(pl.concat(parts), on="_row", how="left")
 
 
 def prepare(
@@ -80,11 +86,12 @@ def prepare(
     leads, repeated = _dedupe(data.leads, "lead_id", keep="last")
     if repeated:
         warnings.append(f"leads: {repeated} repeated lead_id row(s); the last row of each lead was kept")
-    leads = leads.with_columns(
+    # Lazy, so that Polars computes the subexpressions the normalisers share once (eager select would not).
+    leads = leads.lazy().with_columns(
         normalize.person(pl.col("employee"), person_aliases).alias("employee"),
         normalize.source(pl.col("source"), source_aliases).alias("source"),
         normalize.phone(pl.col("phone")).alias("phone_norm"),
-    )
+    ).collect()
     lead_info = leads.select(
         "lead_id", pl.col("source").alias("lead_source"), pl.col("employee").alias("lead_employee"), "is_target"
     )
@@ -92,11 +99,11 @@ def prepare(
     calls, dropped = _dedupe(data.calls, "call_id", keep="first")
     if dropped:
         warnings.append(f"calls: {dropped} duplicate call_id row(s) dropped")
-    calls = calls.with_row_index("_row").with_columns(
-        normalize.person(pl.col("employee"), person_aliases).alias("employee"),
+    calls = calls.with_row_index("_row").lazy().with_columns(
+        _per_distinct(calls, "employee", lambda e: normalize.person(e, person_aliases)).alias("employee"),
         normalize.text(pl.col("lead_id")).alias("lead_id"),
         normalize.phone(pl.col("phone")).alias("phone_norm"),
-    )
+    ).collect()
     calls = (
         _link_calls_by_phone(calls, leads)
         .with_columns(

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import polars as pl
+import streamlit as st
 
 BLUE, GREY, RED, GREEN = "#2F6FB3", "#9AA5B1", "#C0392B", "#2E8B57"
+
+
+def show(builder: Callable[..., alt.TopLevelMixin], *args: object, **kwargs: object) -> None:
+    """Draw `builder(*args)`. Building an Altair chart costs tens of milliseconds (it parses and validates every
+    channel), so the finished spec is cached by the builder's inputs and not validated again at runtime;
+    tests/test_charts.py validates every chart this module builds."""
+    st.vega_lite_chart(_spec(builder.__name__, args, kwargs), width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _spec(builder: str, args: tuple, kwargs: dict) -> dict:
+    return globals()[builder](*args, **kwargs).to_dict(validate=False)
+
+
+def funnel(steps: pl.DataFrame, title: str, count_title: str, step_title: str, label_title: str) -> alt.LayerChart:
+    """Horizontal bars per funnel step (`step`, `count`, `label`), the label written at the end of each bar."""
+    bars = alt.Chart(steps).mark_bar(color=BLUE).encode(
+        y=alt.Y("step:N", sort=list(steps["step"]), title=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
+        x=alt.X("count:Q", title=count_title, axis=alt.Axis(tickCount=5, tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("step:N", title=step_title), alt.Tooltip("label:N", title=label_title)],
+    )
+    text = bars.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
+    return (bars + text).properties(height=200, title=title)
 
 
 def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, plan: tuple[float, float] | None,

@@ -35,13 +35,16 @@ def digest(uploads: list[Upload]) -> str:
     """A key for everything derived from these files: their bytes and what the user said about them."""
     h = hashlib.sha256()
     for u in uploads:
-        h.update(hashlib.sha256(u.content).digest())
+        h.update(u.content_digest.encode())
         h.update(json.dumps([u.name, u.kind, dict(u.overrides), {k: dict(v) for k, v in u.step_maps.items()}],
                             ensure_ascii=False, sort_keys=True).encode())
     return h.hexdigest()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+# The imported data and everything derived from it are kept with st.cache_resource: the same objects on every
+# rerun, without the copy st.cache_data makes (which costs more than the page for a large export). They are never
+# modified, and every key is a digest of the content, so a session only meets an entry by having the same bytes.
+@st.cache_resource(show_spinner=False, max_entries=1)
 def demo_uploads() -> list[Upload]:
     return [Upload(name, (DEMO_DIR / name).read_bytes()) for name in DEMO_FILES]
 
@@ -54,20 +57,20 @@ def memory() -> Memory:
     return Memory(settings.load(MAPPINGS, {}), settings.load(STAGE_STEPS, {}))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def load_bundle(key: str, memory_json: str, _uploads: list[Upload]) -> Bundle:
     """Import the files (cached by `key`, the digest of their content, and by what the user confirmed before)."""
     remembered = json.loads(memory_json)
     return import_files(_uploads, Memory(remembered["mappings"], remembered["steps"]))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def load_model(key: str, aliases_json: str, _bundle: Bundle) -> Prepared:
     aliases = json.loads(aliases_json)
     return prepare(_bundle.dataset, person_aliases=aliases["people"], source_aliases=aliases["sources"])
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def load_facts(key: str, mode: Mode, min_call_seconds: int, _model: Prepared) -> pl.DataFrame:
     return facts(_model, mode, min_call_seconds)
 
@@ -127,16 +130,22 @@ def load_current() -> Loaded:
         bundle = load_bundle(key, memory_json, uploads)
         model = load_model(key, alias_json, bundle)
     model_key = hashlib.sha256((key + alias_json).encode()).hexdigest()
+    return replace(describe(model_key, bundle, model), demo=demo)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def describe(key: str, _bundle: Bundle, _model: Prepared) -> Loaded:
+    """The data's span and the names the filters offer, worked out once per dataset."""
     days = pl.concat([
-        model.calls.select(pl.col("started_at").dt.date().alias("d")),
-        model.leads.select(pl.col("created_at").dt.date().alias("d")),
+        _model.calls.select(pl.col("started_at").dt.date().alias("d")),
+        _model.leads.select(pl.col("created_at").dt.date().alias("d")),
     ])["d"].drop_nulls()
     today = date.today()
     return Loaded(
-        key=model_key, bundle=bundle, model=model, demo=demo,
+        key=key, bundle=_bundle, model=_model, demo=False,
         first_day=days.min() if days.len() else today, last_day=days.max() if days.len() else today,
-        employees=tuple(sorted(model.leads["employee"].drop_nulls().unique().to_list())),
-        sources=tuple(sorted(model.leads["source"].drop_nulls().unique().to_list())),
+        employees=tuple(sorted(_model.leads["employee"].drop_nulls().unique().to_list())),
+        sources=tuple(sorted(_model.leads["source"].drop_nulls().unique().to_list())),
     )
 
 

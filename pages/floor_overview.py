@@ -1,13 +1,12 @@
 """Overview: the two main KPIs, the funnel, and the lead generators ranked on the main KPI."""
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
 from analytics import i18n
 from analytics.comparison import compare
 from analytics.registry import FUNNEL, MAIN_KPIS, METRIC_KEYS, metric
-from pages import _common, _widgets
+from pages import _charts, _common, _widgets
 
 v = _common.view()
 st.title(v.t("overview_title"))
@@ -48,15 +47,9 @@ meetings = funnel.slice(1).with_columns(
     pl.Series("label", [f"{i18n.number(c, v.lang)}  ·  {i18n.percent(p, v.lang)}"
                         for c, p in zip(counts[1:], funnel["of_previous"][1:], strict=True)]),
 )
-bars = alt.Chart(meetings).mark_bar(color="#2F6FB3").encode(
-    y=alt.Y("step:N", sort=list(meetings["step"]), title=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
-    x=alt.X("count:Q", title=v.t("count"), axis=alt.Axis(tickCount=5, tickMinStep=1, format="d")),
-    tooltip=[alt.Tooltip("step:N", title=v.t("step")), alt.Tooltip("label:N", title=v.t("count") + " · "
-                                                                     + v.t("of_previous"))],
-)
-text = bars.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
-st.altair_chart((bars + text).properties(height=200, title=v.t("funnel_chart_title", calls=i18n.number(
-    counts[0], v.lang))), width="stretch")
+_charts.show(_charts.funnel, meetings.select("step", "count", "label"),
+             v.t("funnel_chart_title", calls=i18n.number(counts[0], v.lang)), v.t("count"), v.t("step"),
+             v.t("count") + " · " + v.t("of_previous"))
 _widgets.metric_table(
     funnel, v.lang, name="funnel", labels={"step": v.t("step"), "count": v.t("count"),
                                            "of_previous": v.t("of_previous"), "of_first": v.t("of_first")},

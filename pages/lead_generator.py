@@ -49,9 +49,9 @@ left, middle, right = st.columns(3)
 for column, key, band in ((left, "calls_60s", plan.calls_60s), (middle, "meetings_scheduled", plan.meetings_scheduled),
                           (right, "minutes_on_line", None)):
     label = metric(key).label(v.lang)
-    column.altair_chart(
-        _charts.daily_with_plan(daily, key, label, label, band, v.t("day"), v.t("plan_band")), width="stretch"
-    )
+    with column:
+        _charts.show(_charts.daily_with_plan, daily.select("date", key), key, label, label, band, v.t("day"),
+                     v.t("plan_band"))
 st.caption(v.t("daily_caption"))
 
 # Funnel and conversions against the floor average.
@@ -62,8 +62,8 @@ versus = pl.DataFrame({
     "who": [who] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
     "rate": [now[m.key] for m in RATIO_METRICS] + [floor[m.key] for m in RATIO_METRICS],
 })
-st.altair_chart(_charts.grouped_bars(versus, "conversion", "who", "rate", v.t("vs_floor"), v.t("value"),
-                                     v.t("metric"), v.t("employee")), width="stretch")
+_charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", v.t("vs_floor"), v.t("value"),
+             v.t("metric"), v.t("employee"))
 comparison = pl.DataFrame({
     "metric": [m.label(v.lang) for m in RATIO_METRICS],
     "person": [now[m.key] for m in RATIO_METRICS],
@@ -113,11 +113,12 @@ if weights and v.mode == "cohort":
 st.subheader(v.t("source_mix"))
 mix = v.metrics(("source",), **mine).filter(pl.col("leads_new") > 0).with_columns(
     (pl.col("leads_target") / (pl.col("leads_target") + pl.col("leads_nontarget"))).alias("target_share"))
-st.altair_chart(_charts.grouped_bars(
+_charts.show(
+    _charts.grouped_bars,
     mix.unpivot(["leads_new", "leads_target"], index="source").with_columns(
         pl.col("variable").replace_strict({k: metric(k).label(v.lang) for k in ("leads_new", "leads_target")})),
     "source", "variable", "value", v.t("source_mix"), v.t("count"), v.t("source"), v.t("metric"), percent=False,
-), width="stretch")
+)
 
 # The records behind the numbers.
 st.subheader(v.t("records"))

@@ -101,9 +101,10 @@ _widgets.metric_table(table, v.lang, name="plan_attainment", labels=labels, form
 st.subheader(v.t("calendar"))
 key = st.selectbox(v.t("metric"), PLAN_METRICS, format_func=lambda k: metric(k).label(v.lang), key="plan_metric")
 days = daily.filter((pl.col("metric") == key) & pl.col("working"))
-st.altair_chart(_charts.calendar(days, v.t("calendar_title", metric=metric(key).label(v.lang)), {
-    "date": v.t("day"), "attainment": v.t("part_attainment"), "employee": v.t("employee"),
-    "actual": v.t("part_actual"), "plan": v.t("part_plan")}), width="stretch")
+_charts.show(_charts.calendar, days.select("employee", "date", "attainment", "actual", "plan_low"),
+             v.t("calendar_title", metric=metric(key).label(v.lang)), {
+                 "date": v.t("day"), "attainment": v.t("part_attainment"), "employee": v.t("employee"),
+                 "actual": v.t("part_actual"), "plan": v.t("part_plan")})
 below = days.filter(pl.col("below")).select("employee", "date", "actual", "plan_low").sort("date", "employee")
 with st.expander(v.t("days_below", n=below.height), icon=":material/event_busy:"):
     st.dataframe(below, hide_index=True, width="stretch", column_config={

@@ -98,10 +98,10 @@ for key in ("target_share", "conv_scheduled_to_confirmed", "conv_confirmed_to_he
         pl.Series("low", low), pl.Series("high", high), pl.Series("n", den),
     ).filter(pl.col("n") > 0))
 intervals = pl.concat(parts)
-st.altair_chart(_charts.rates_with_uncertainty(
-    intervals, v.t("conversions_uncertainty"), v.t("rate"),
+_charts.show(
+    _charts.rates_with_uncertainty, intervals, v.t("conversions_uncertainty"), v.t("rate"),
     {"source": v.t("source"), "rate": v.t("rate"), "low": v.t("ci_low"), "high": v.t("ci_high"), "n": v.t("n")},
-), width="stretch")
+)
 st.caption(v.t("uncertainty_caption"))
 
 # Month over month per source.

@@ -81,17 +81,21 @@ def parser_for(name: str, column: pl.Series) -> Parser:
 def _parse(frame: pl.DataFrame, name: str, header: str) -> pl.Series:
     """One column parsed: the fast parser everywhere, the full one on what the fast one could not read."""
     parser = parser_for(name, frame[header])
-    distinct = frame[header].drop_nulls().unique()
-    if distinct.len() * 20 < frame.height:  # few distinct values (flags, directions, stages): parse each once
+    column = frame[header]
+    # Few distinct values (flags, directions, stages): parse each once. A sample tells cheaply whether to look.
+    if column.head(20_000).n_unique() * 20 < min(frame.height, 20_000) and \
+            (distinct := column.drop_nulls().unique()).len() * 20 < frame.height:
         lookup = distinct.to_frame().with_columns(parser.full(pl.col(header)).alias(name))
         return frame[header].replace_strict(lookup[header], lookup[name], default=None).alias(name)
+    # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
-        return frame.select(parser.full(pl.col(header)).alias(name)).to_series()
-    parsed = frame.select(pl.col(ROW), parser.fast(pl.col(header)).alias(name))
+        return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
+    parsed = frame.lazy().select(pl.col(ROW), parser.fast(pl.col(header)).alias(name)).collect()
     missed = frame.filter(parsed[name].is_null() & values.blank(pl.col(header)).is_not_null())
     if missed.is_empty():
         return parsed[name]
-    second = missed.select(pl.col(ROW), parser.full(pl.col(header)).alias(name))
+    # What the fast parser missed gets every spelling, trimmed (padding may first appear deep in a big file).
+    second = missed.select(pl.col(ROW), parser.full(pl.col(header).str.strip_chars()).alias(name))
     return parsed.update(second, on=ROW)[name]
 
 
@@ -276,6 +280,7 @@ def convert(
     else:
         tables = {kind: rows}
     tables = {name: schema.conform(t, name) for name, t in tables.items()}
-    samples = {h: raw.frame[h].drop_nulls().unique(maintain_order=True).head(3).to_list() for h in raw.headers}
+    samples = {h: raw.frame[h].drop_nulls().head(1000).unique(maintain_order=True).head(3).to_list()
+               for h in raw.headers}
     return FileImport(raw.name, raw.format, kind, dict(mapping), raw.rows, tables, issues, stages, stage_column,
                       samples)

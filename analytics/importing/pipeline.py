@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
@@ -22,6 +24,11 @@ class Upload:
     kind: FileKind | None = None
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     step_maps: Mapping[str, Mapping[str, Step]] = field(default_factory=dict)
+
+    @cached_property
+    def content_digest(self) -> str:
+        """The SHA-256 of the bytes, computed once per upload (hashing 200 MB on every rerun would show)."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True)

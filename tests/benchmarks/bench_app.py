@@ -1,0 +1,180 @@
+"""Benchmark of what a person waits for in the app.
+
+    python -m tests.benchmarks.bench_app [--browser]
+
+1. Every page on the demo data: the time of a rerun once caches are warm (AppTest; target < 300 ms).
+2. A big export (≥ 2 M calls, ≥ 100 k deals), server side: upload to first dashboard (read, recognise, parse,
+   validate, link, facts, the Overview's numbers), then a filter change (targets: parsing 2 M calls < 3 s,
+   a filter change < 1 s).
+3. With --browser, the same big export through the Data page in headless Chromium: from choosing the files to
+   the Overview's numbers, and a period change as the browser sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.comparison import compare
+from analytics.importing.pipeline import Upload, import_files
+from analytics.metrics import Filters, aggregate, facts, filter_facts
+from analytics.model import prepare
+from data.generate_demo import calls_csv, calls_table, deals_table, generate_floor
+from tests.benchmarks.bench_metrics import big_floor
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ("floor_overview", "lead_generator", "source_comparison", "plan_attainment", "chain_diagnostics",
+         "data_import")
+
+
+def demo_pages() -> None:
+    os.environ["SALES_FLOOR_SETTINGS"] = tempfile.mkdtemp()
+    print("demo data, one rerun of each page with warm caches (median of 5):")
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        if page != "floor_overview":
+            at.switch_page(f"pages/{page}.py").run()
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+        print(f"  {page:18} {statistics.median(times) * 1000:6.0f} ms")
+
+
+def overview_numbers(frame, filters: Filters, previous: Filters) -> None:
+    """What the Overview computes from the facts on every rerun."""
+    now = aggregate(filter_facts(frame, filters))
+    aggregate(filter_facts(frame, previous))
+    people = aggregate(filter_facts(frame, filters), ["employee"])
+    people_before = aggregate(filter_facts(frame, previous), ["employee"])
+    compare(people, people_before, ["employee"])
+    assert now.height == 1
+
+
+def big_export(directory: Path) -> tuple[Path, Path]:
+    config = big_floor(80, 12)
+    data = generate_floor(config)
+    calls, deals = directory / "calls.csv", directory / "deals.csv"
+    calls.write_bytes(calls_csv(calls_table(data, config)))
+    deals.write_text(deals_table(data, config).write_csv(separator=";"), encoding="utf-8")
+    return calls, deals
+
+
+def server_side(calls: Path, deals: Path) -> None:
+    sizes = calls.stat().st_size / 1e6, deals.stat().st_size / 1e6
+    print(f"\nbig export, server side (calls {sizes[0]:.0f} MB, deals {sizes[1]:.0f} MB):")
+    t0 = time.perf_counter()
+    uploads = [Upload(calls.name, calls.read_bytes()), Upload(deals.name, deals.read_bytes())]
+    t = time.perf_counter()
+    bundle = import_files(uploads)
+    parsed = time.perf_counter() - t
+    rows = {f.name: f.rows_in_file for f in bundle.files}
+    t = time.perf_counter()
+    model = prepare(bundle.dataset)
+    linked = time.perf_counter() - t
+    t = time.perf_counter()
+    frame = facts(model, "cohort")
+    faceted = time.perf_counter() - t
+    october = Filters(date(2025, 11, 1), date(2025, 11, 30))
+    t = time.perf_counter()
+    overview_numbers(frame, october, replace(october, date_from=date(2025, 10, 1), date_to=date(2025, 10, 31)))
+    shown = time.perf_counter() - t
+    total = time.perf_counter() - t0
+    print(f"  read + recognise + parse + validate: {parsed:.2f} s ({rows[calls.name]:,} calls, "
+          f"{rows[deals.name]:,} deals)")
+    print(f"  link calls to leads and attribute payments: {linked:.2f} s")
+    print(f"  facts (cohort): {faceted:.2f} s; the Overview's numbers: {shown * 1000:.0f} ms")
+    print(f"  upload to first dashboard: {total:.2f} s")
+    people = tuple(sorted(model.leads["employee"].unique().to_list())[:5])
+    t = time.perf_counter()
+    overview_numbers(frame, replace(october, employees=people), replace(october, date_from=date(2025, 10, 1),
+                                                                         date_to=date(2025, 10, 31),
+                                                                         employees=people))
+    print(f"  a filter change (five people): {(time.perf_counter() - t) * 1000:.0f} ms")
+    t = time.perf_counter()
+    event = facts(model, "event")
+    overview_numbers(event, october, replace(october, date_from=date(2025, 10, 1), date_to=date(2025, 10, 31)))
+    print(f"  switching to event mode (new facts, then the numbers): {(time.perf_counter() - t) * 1000:.0f} ms")
+
+
+def in_browser(calls: Path, deals: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, metric, settle
+
+    port = free_port()
+    env = {**os.environ, "SALES_FLOOR_SETTINGS": tempfile.mkdtemp()}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+                               "true", "--server.port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(180):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    print("\nbig export in the browser (headless Chromium):")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.set_default_timeout(300_000)
+            page.goto(f"{url}/data")
+            page.get_by_test_id("stFileUploaderDropzone").wait_for()
+            settle(page)
+            t = time.perf_counter()
+            with page.expect_file_chooser() as chooser:
+                page.get_by_test_id("stFileUploaderDropzone").click()
+            chooser.value.set_files([str(calls), str(deals)])
+            page.get_by_text(f"{calls_rows(calls):,} rows = ").first.wait_for()
+            settle(page)
+            print(f"  choosing the files to their import report: {time.perf_counter() - t:.1f} s")
+            t = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+            settle(page)
+            metric(page, "Meetings held")
+            print(f"  to the Overview's numbers: {time.perf_counter() - t:.1f} s")
+            t = time.perf_counter()
+            page.get_by_test_id("stSelectbox").filter(has_text="Period").first.click()
+            page.get_by_role("option", name="Last 3 months", exact=True).click()
+            settle(page)
+            print(f"  a period change: {time.perf_counter() - t:.2f} s")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def calls_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
+    args = parser.parse_args()
+    demo_pages()
+    with tempfile.TemporaryDirectory() as tmp:
+        calls, deals = big_export(Path(tmp))
+        server_side(calls, deals)
+        if args.browser:
+            in_browser(calls, deals)
+
+
+if __name__ == "__main__":
+    main()
