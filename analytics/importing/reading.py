@@ -143,7 +143,10 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text[:65_536].splitlines()[:50] if line.strip()]
     best, best_score = ",", (0, 0)
     for delimiter in (";", "\t", ","):
-        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # stray line breaks inside a field: this delimiter tells nothing
+            continue
         if not widths:
             continue
         consistent = sum(w == widths[0] for w in widths)
@@ -163,7 +166,10 @@ def _looks_headerless_asterisk(first_row: list[str]) -> bool:
 def _read_csv(text: str, utf8: bytes, name: str) -> tuple[pl.DataFrame, str]:
     """Parse CSV text; `utf8` is the same text as UTF-8 bytes, which Polars reads without another copy."""
     delimiter = sniff_delimiter(text)
-    first = next(csv.reader(io.StringIO(text[:65_536]), delimiter=delimiter), [])
+    try:
+        first = next(csv.reader(io.StringIO(text[:65_536], newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        first = []
     headerless = _looks_headerless_asterisk(first)
     try:
         frame = pl.read_csv(

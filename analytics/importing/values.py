@@ -51,7 +51,8 @@ def datetime_(expr: pl.Expr, formats: tuple[str, ...] = DATETIME_FORMATS, serial
     Formats may mix in one column. Trying fewer formats is much faster: see `formats_in`.
     """
     text = blank(expr)
-    attempts = [text.str.strptime(DATETIME, fmt, strict=False, exact=True) for fmt in formats]
+    # A sample with no date in it leaves no format to try: one attempt keeps the column's shape (all null).
+    attempts = [text.str.strptime(DATETIME, fmt, strict=False, exact=True) for fmt in formats or DATETIME_FORMATS[:1]]
     if serial:
         attempts.append(_excel_serial(text))
     return pl.coalesce(*attempts) if len(attempts) > 1 else attempts[0]
