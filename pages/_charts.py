@@ -67,10 +67,13 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
         y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset(f"{group}:N"),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
-        color=alt.Color(f"{group}:N", title=group_title, scale=alt.Scale(range=[BLUE, GREY, "#E69F00", "#7B61FF"])),
+        # The first group (the person, or the first metric) gets the strong colour, whatever the alphabet says.
+        color=alt.Color(f"{group}:N", title=group_title, legend=alt.Legend(orient="top", labelLimit=320),
+                        scale=alt.Scale(domain=frame[group].unique(maintain_order=True).to_list(),
+                                        range=[BLUE, GREY, "#E69F00", "#7B61FF"])),
         tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{group}:N", title=group_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)],
-    ).properties(title=title)
+    ).properties(**({"title": title} if title else {}))
 
 
 def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.Chart:
@@ -93,7 +96,7 @@ def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels
     return (interval + point).properties(height=30 * max(frame["source"].n_unique(), 1) + 20, width=620).facet(
         row=alt.Row("conversion:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                   labelFontWeight="bold")),
-        title=title,
+        **({"title": title} if title else {}),
     )
 
 

@@ -13,6 +13,7 @@ from pages import _common, _widgets
 NONE = "—"
 
 v = _common.view()
+count_format = i18n.table_format("calls_60s", v.lang)
 st.title(v.t("data_title"))
 st.markdown(v.t("data_intro"))
 
@@ -95,7 +96,7 @@ for index, imported in enumerate(bundle.files):
                 disabled=["value", "rows"],
                 column_config={
                     "value": st.column_config.TextColumn(v.t("stage_value")),
-                    "rows": st.column_config.NumberColumn(v.t("count"), format="%d"),
+                    "rows": st.column_config.NumberColumn(v.t("count"), format=count_format),
                     "step": st.column_config.SelectboxColumn(v.t("stage_step"), options=list(STEPS), required=True,
                                                              help=v.t("stages_help")),
                 },
@@ -140,8 +141,8 @@ people = counts.with_columns(pl.Series("same_as", [people_aliases.get(n) or sugg
 edited_people = st.data_editor(
     people, hide_index=True, width="stretch", key="people_editor", disabled=["name", "calls", "leads"],
     column_config={
-        "name": v.t("spelling"), "calls": st.column_config.NumberColumn(v.t("calls"), format="%d"),
-        "leads": st.column_config.NumberColumn(v.t("leads"), format="%d"),
+        "name": v.t("spelling"), "calls": st.column_config.NumberColumn(v.t("calls"), format=count_format),
+        "leads": st.column_config.NumberColumn(v.t("leads"), format=count_format),
         "same_as": st.column_config.SelectboxColumn(v.t("same_as"), options=[NONE, *crm_names], required=True),
     },
 )
@@ -160,7 +161,7 @@ spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).le
     pl.col("raw").fill_null(""))
 edited_sources = st.data_editor(
     spellings, hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
-    column_config={"raw": v.t("raw_source"), "leads": st.column_config.NumberColumn(v.t("leads"), format="%d"),
+    column_config={"raw": v.t("raw_source"), "leads": st.column_config.NumberColumn(v.t("leads"), format=count_format),
                    "counted_as": v.t("counted_as")},
 )
 automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto"))

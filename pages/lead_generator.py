@@ -62,7 +62,7 @@ versus = pl.DataFrame({
     "who": [who] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
     "rate": [now[m.key] for m in RATIO_METRICS] + [floor[m.key] for m in RATIO_METRICS],
 })
-_charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", v.t("vs_floor"), v.t("value"),
+_charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", "", v.t("value"),
              v.t("metric"), v.t("employee"))
 comparison = pl.DataFrame({
     "metric": [m.label(v.lang) for m in RATIO_METRICS],
@@ -117,7 +117,7 @@ _charts.show(
     _charts.grouped_bars,
     mix.unpivot(["leads_new", "leads_target"], index="source").with_columns(
         pl.col("variable").replace_strict({k: metric(k).label(v.lang) for k in ("leads_new", "leads_target")})),
-    "source", "variable", "value", v.t("source_mix"), v.t("count"), v.t("source"), v.t("metric"), percent=False,
+    "source", "variable", "value", "", v.t("count"), v.t("source"), v.t("metric"), percent=False,
 )
 
 # The records behind the numbers.

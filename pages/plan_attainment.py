@@ -72,8 +72,8 @@ for column, key in zip(cols, PLAN_METRICS, strict=True):
     total = part["actual"].sum()
     plan_total = part["plan"].sum()
     column.metric(metric(key).label(v.lang), f"{i18n.number(total, v.lang)} / {i18n.number(plan_total, v.lang)}",
-                  v.t("people_on_plan", n=meeting, of=part.height), delta_color="off", border=True,
-                  help=v.t("plan_metric_help"))
+                  v.t("people_on_plan", n=meeting, of=part.height), delta_color="off", delta_arrow="off",
+                  border=True, help=v.t("plan_metric_help"))
 behind = summary.filter((pl.col("metric") == "meetings_held") & (pl.col("attainment") < 1)).sort("attainment")
 if not behind.is_empty():
     st.markdown(_widgets.escape(v.t("plan_sentence", who=behind["employee"][0],
@@ -84,8 +84,8 @@ st.subheader(v.t("attainment"))
 wide = summary.pivot("metric", index="employee", values=["actual", "plan", "attainment", "days_below"])
 columns = ["employee"]
 labels, formats = {}, {}
-for key in PLAN_METRICS:
-    for part in ("actual", "plan", "attainment", "days_below"):
+for key in PLAN_METRICS:  # the plans themselves are in the cards above; the days below plan in the calendar
+    for part in ("actual", "attainment"):
         name = f"{part}_{key}"
         columns.append(name)
         labels[name] = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"

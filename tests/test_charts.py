@@ -21,6 +21,8 @@ DAYS = [date(2026, 10, 1) + timedelta(n) for n in range(10)]
                                 "Minutes", "Minutes", None, "Day", "Plan"),
         _charts.grouped_bars(pl.DataFrame({"c": ["a", "a", "b"], "g": ["x", "y", "x"], "v": [0.1, 0.2, 0.3]}),
                              "c", "g", "v", "Title", "Value", "Category", "Group"),
+        _charts.grouped_bars(pl.DataFrame({"c": ["a"], "g": ["x"], "v": [3]}), "c", "g", "v", "", "Value",
+                             "Category", "Group", percent=False),
         _charts.rates_with_uncertainty(
             pl.DataFrame({"source": ["Google", "Yandex"], "conversion": ["Target share"] * 2, "rate": [0.7, 0.4],
                           "low": [0.6, 0.3], "high": [0.8, 0.5], "n": [100, 90]}),
@@ -33,7 +35,8 @@ DAYS = [date(2026, 10, 1) + timedelta(n) for n in range(10)]
         _charts.funnel(pl.DataFrame({"step": ["Booked", "Held"], "count": [10, 7], "label": ["10", "7 · 70%"]}),
                        "Funnel", "Count", "Step", "Label"),
     ],
-    ids=["daily_with_plan", "daily_without_plan", "grouped_bars", "rates_with_uncertainty", "calendar", "funnel"],
+    ids=["daily_with_plan", "daily_without_plan", "grouped_bars", "grouped_bars_untitled", "rates_with_uncertainty",
+         "calendar", "funnel"],
 )
 def test_chart_spec_is_valid(chart) -> None:
     spec = chart.to_dict(validate=True)  # raises on an invalid spec
