@@ -156,3 +156,15 @@ def test_uploaded_data_replace_the_demo_on_the_overview() -> None:
     at.sidebar.selectbox(key="f_period__en").set_value("all").run()
     assert metric_value(at, "Meetings held") == "1"
     assert metric_value(at, "Meetings booked") == "2"
+
+
+def test_a_link_reproduces_the_view(demo_model) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"lang": "ru", "period": "all", "mode": "event", "emp": "Соколов Дмитрий", "t": "90"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    expected = compute(demo_model, filters=Filters(employees=("Соколов Дмитрий",), min_call_seconds=90), mode="event")
+    assert metric_value(at, "Проведено встреч") == i18n.number(expected["meetings_held"].item(), "ru")
+    assert at.sidebar.multiselect(key="f_people__ru").value == ["Соколов Дмитрий"]
+    assert at.sidebar.number_input(key="f_min_call__ru").value == 90
