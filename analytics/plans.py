@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -147,6 +147,3 @@ def pacing(
         pl.lit(total).alias("days_in_month"),
     ).with_columns((pl.col("projected") >= pl.col("month_plan")).alias("on_track"))
 
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())

@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -162,7 +162,6 @@ class View:
     previous: Period | None  # None for "all time": there is nothing comparable before it
     filters: Filters  # with the period's dates
     people: tuple[str, ...] | None = None
-    extra: dict = field(default_factory=dict)
 
     def t(self, key: str, **values: object) -> str:
         return i18n.t(key, self.lang, **values)

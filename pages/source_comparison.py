@@ -73,9 +73,6 @@ if any(is_new.values()):
 # Metrics 5–12 side by side (SPEC §4).
 st.subheader(v.t("side_by_side"))
 keys = ("target_share", *SOURCE_METRICS)
-side = pl.DataFrame({"metric": list(keys)}).with_columns(
-    pl.Series(name_of(s), [rows.get(s, {}).get(k) for k in keys], dtype=pl.Float64) for s in chosen
-)
 shown = pl.concat([
     pl.DataFrame({"label": [metric(k).label(v.lang) for k in keys]}),
     pl.DataFrame({name_of(s): [i18n.fmt(k, rows.get(s, {}).get(k), v.lang) for k in keys] for s in chosen}),
