@@ -94,6 +94,7 @@ if selected:
         row = board.filter(pl.col("employee") == who).select(METRIC_KEYS)
         st.dataframe(_widgets.styled(row, v.lang), hide_index=True, width="stretch",
                      column_config=_widgets.column_config(row, v.lang))
+        _widgets.downloads(board.filter(pl.col("employee") == who), f"secondary_{who}", v.lang)
         if st.button(v.t("open_person"), icon=":material/person:"):
             st.session_state["person"] = who
             st.switch_page("pages/lead_generator.py")

@@ -75,6 +75,8 @@ st.dataframe(
     column_config={"metric": v.t("metric"), "person": st.column_config.TextColumn(who, alignment="right"),
                    "floor": st.column_config.TextColumn(v.t("floor_average"), alignment="right")},
 )
+_widgets.downloads(pl.DataFrame({"metric": [m.key for m in RATIO_METRICS], "person": comparison["person"],
+                                 "floor": comparison["floor"]}), f"conversions_{who}", v.lang)
 
 # Month over month: every metric, drops in red.
 st.subheader(v.t("mom_table"))
