@@ -17,6 +17,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import i18n, settings
+from analytics.comparison import compare
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
 from analytics.model import Prepared, prepare
@@ -179,6 +180,14 @@ class View:
     def before(self, by: tuple[str, ...] = (), **overrides: object) -> pl.DataFrame | None:
         """The same table for the previous comparable period, or None when there is none."""
         return None if self.previous is None else self.metrics(by, period=self.previous, **overrides)
+
+    def drops(self, **overrides: object) -> dict[str, bool]:
+        """Which metrics of this view fell for real against the previous period (comparison.py's rule)."""
+        if self.previous is None:
+            return {}
+        changes = compare(self.metrics(**overrides), self.metrics(period=self.previous, **overrides),
+                          weight=exposure(self), immature=self.mode == "cohort" and exposure(self) < 1)
+        return dict(zip(changes["metric"], changes["worse"], strict=True))
 
     def metrics(self, by: tuple[str, ...] = (), period: Period | None = None, mode: Mode | None = None,
                 **overrides: object) -> pl.DataFrame:

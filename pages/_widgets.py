@@ -123,11 +123,14 @@ def delta_text(current: float | None, previous: float | None, key: str, lang: i1
 
 
 def kpi(column, key: str, current: float | None, previous: float | None, lang: i18n.Lang,
-        label: str | None = None) -> None:
+        worse: bool = False) -> None:
+    """A headline number and its change. The change is coloured only when it is a real drop (the same rule as the
+    tables: large and significant); any other change stays grey, so that noise does not look like an alarm."""
     spec = metric(key)
+    colour = ("normal" if spec.higher_is_better else "inverse") if worse else "off"
     column.metric(
-        label or spec.label(lang), i18n.fmt(key, current, lang), delta_text(current, previous, key, lang),
-        delta_color="normal" if spec.higher_is_better else "inverse", help=spec.definition(lang), border=True,
+        spec.label(lang), i18n.fmt(key, current, lang), delta_text(current, previous, key, lang),
+        delta_color=colour, help=spec.definition(lang), border=True,
     )
 
 

@@ -23,8 +23,9 @@ if now["calls_total"] == 0 and now["leads_new"] == 0 and now["meetings_scheduled
 
 # The headline: the main KPIs first (SPEC §3), each against the previous period.
 cols = st.columns(4)
+drops = v.drops()
 for column, key in zip(cols, (*MAIN_KPIS, "revenue", "meetings_scheduled"), strict=True):
-    _widgets.kpi(column, key, now[key], before[key], v.lang)
+    _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 held_change = i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang, signed=True) \
     if before["meetings_held"] else i18n.DASH
 st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.lang), held_change=held_change,

@@ -32,8 +32,9 @@ now = v.metrics(**mine).row(0, named=True)
 previous_table = v.before(**mine)
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
+drops = v.drops(**mine)
 for column, key in zip(cols, ("meetings_held", "payments", "meetings_scheduled", "calls_60s"), strict=True):
-    _widgets.kpi(column, key, now[key], before[key], v.lang)
+    _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
 st.markdown(_widgets.escape(v.t(
     "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
