@@ -267,3 +267,13 @@ def test_two_sessions_never_see_each_others_data(server: str, browser: Browser, 
         shot(page, f"21_session_{person.split()[0]}")
     for page in pages.values():
         page.context.close()
+
+
+def test_a_russian_browser_opens_in_russian(server: str, browser: Browser) -> None:
+    page = new_page(browser, locale="ru-RU")
+    open_app(page, server)
+    expect(page.get_by_role("heading", name="Обзор отдела")).to_be_visible()
+    value = metric(page, "Проведено встреч")
+    assert value.replace("\u00a0", "").isdigit()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Фильтры", exact=True)).to_be_visible()
+    page.context.close()
