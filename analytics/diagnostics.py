@@ -19,8 +19,9 @@ import polars as pl
 from analytics import i18n
 from analytics.comparison import DEFAULT_THRESHOLD, compare, proportion_p_value, with_target_share
 from analytics.metrics import NO_FILTERS, Filters, aggregate, facts, filter_facts
-from analytics.model import Prepared
-from analytics.periods import WEEKDAYS, Period, add_months, last_complete_month, month_end, working_days
+from analytics.model import Prepared, span
+from analytics.normalize import UNKNOWN_SOURCE
+from analytics.periods import WEEKDAYS, Period, add_months, last_complete_month, month_end, pro_rata
 from analytics.plans import DailyPlan, daily_attainment, period_attainment
 from analytics.registry import metric
 
@@ -35,10 +36,12 @@ class Report:
     findings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def last_day_of(model: Prepared) -> date | None:
-    days = pl.concat([model.calls.select(pl.col("started_at").dt.date().alias("d")),
-                      model.leads.select(pl.col("created_at").dt.date().alias("d"))])["d"]
-    return days.max()
+def new_sources(model: Prepared, month: date) -> dict[str, date]:
+    """Sources first seen in `month` or the month before ("a new source", SPEC §6), with their first lead's date.
+    `unknown` is never new: it is missing data, not a channel."""
+    first_seen = model.leads.group_by("source").agg(pl.col("created_at").min().dt.date().alias("first"))
+    since = add_months(month.replace(day=1), -1)
+    return dict(first_seen.filter((pl.col("first") >= since) & (pl.col("source") != UNKNOWN_SOURCE)).iter_rows())
 
 
 def _severity(rel: float | None, p: float, threshold: float) -> str:
@@ -270,8 +273,8 @@ def _below_plan(w: _Writer, s: _Scope, plan_rows: Mapping[str, dict], calls_repo
               {"kind": "calls" if key == "calls_60s" else "meetings"}, {"plan": row})
 
 
-def _sources(w: _Writer, cohort: pl.DataFrame, filters: Filters, cur: Period, first_seen: dict[str, date],
-             new_since: date, threshold: float) -> None:
+def _sources(w: _Writer, cohort: pl.DataFrame, filters: Filters, cur: Period, new: dict[str, date],
+             threshold: float) -> None:
     month = with_target_share(aggregate(filter_facts(cohort, replace(filters, date_from=cur.start,
                                                                       date_to=cur.end)), ["source"]))
     for row in month.iter_rows(named=True):  # a handful of sources, not data rows
@@ -298,8 +301,8 @@ def _sources(w: _Writer, cohort: pl.DataFrame, filters: Filters, cur: Period, fi
                 w.add(scope, "source_quality", key, mine, theirs, _severity(rel, p, threshold), ru, en,
                       {"kind": "leads"}, {"n": n1, "others_n": n2}, p)
                 flagged = True
-        seen = first_seen.get(source)
-        if seen is not None and seen >= new_since and source != "unknown":
+        seen = new.get(source)
+        if seen is not None:
             ru = (f"Новый источник {source}: первый лид {seen:%d.%m.%Y}, за месяц {_num(row['leads_new'], 'ru')} "
                   f"лидов, доля целевых {_pct(row['target_share'], 'ru')}, проведено встреч "
                   f"{_num(row['meetings_held'], 'ru')}.")
@@ -319,9 +322,10 @@ def diagnose(
     weekdays: tuple[int, ...] = WEEKDAYS,
 ) -> Report:
     """Findings for `month` (default: the last complete month) against the month before, most severe first."""
-    last_day = last_day_of(model)
-    if last_day is None:
+    dates = span(model)
+    if dates is None:
         raise ValueError("there is no data to diagnose")
+    last_day = dates[1]
     month = month or last_complete_month(last_day)
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ValueError(f"--month must be YYYY-MM, not {month!r}")
@@ -331,15 +335,11 @@ def diagnose(
         raise ValueError(f"no data in {month}: the data run from {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}")
     cur = Period(start, min(month_end(start), last_day))
     prev = Period(add_months(start, -1), month_end(add_months(start, -1)))
-    weight = 1.0
-    if cur.end < month_end(start):
-        weight = working_days(cur.start, cur.end, weekdays) / max(working_days(prev.start, prev.end, weekdays), 1)
+    weight = pro_rata(Period(start, month_end(start)), prev, last_day, weekdays)
     plans = plans or {}
     cohort = facts(model, "cohort", filters.min_call_seconds)
     event = facts(model, "event", filters.min_call_seconds)
-    first_seen = dict(model.leads.group_by("source").agg(pl.col("created_at").min().dt.date()).iter_rows())
-    new_since = add_months(start, -1)
-    new_sources = {s for s, d in first_seen.items() if d >= new_since and s != "unknown"}
+    new = new_sources(model, start)
     plan_table = period_attainment(daily_attainment(event, cur, plans, filters, weekdays))
 
     w = _Writer(month, prev.start.strftime("%Y-%m"))
@@ -358,10 +358,10 @@ def diagnose(
         booked = _few_booked(w, scope, plan_rows, threshold)
         calls_reported = booked and w.findings[-1]["metric"] == "calls_60s"
         _few_held(w, scope, booked, threshold)
-        _few_payments(w, scope, model, cur, prev, new_sources, threshold)
+        _few_payments(w, scope, model, cur, prev, set(new), threshold)
         if scope_name == "employee":
             _below_plan(w, scope, plan_rows, calls_reported)
-    _sources(w, cohort, filters, cur, first_seen, new_since, threshold)
+    _sources(w, cohort, filters, cur, new, threshold)
     findings = sorted(w.findings, key=lambda f: (SEVERITY_RANK[f["severity"]],
                                                  f["p_value"] if f["p_value"] is not None else 1.0))
     return Report(month, prev.start.strftime("%Y-%m"), findings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
@@ -31,6 +32,13 @@ class Prepared:
     paid_leads: pl.DataFrame
     payments: pl.DataFrame
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def span(model: Prepared) -> tuple[date, date] | None:
+    """The first and last date with a call or a lead; None for empty data."""
+    days = pl.concat([model.calls.select(pl.col("started_at").dt.date().alias("d")),
+                      model.leads.select(pl.col("created_at").dt.date().alias("d"))])["d"].drop_nulls()
+    return (days.min(), days.max()) if days.len() else None
 
 
 def _dedupe(frame: pl.DataFrame, key: str, keep: str) -> tuple[pl.DataFrame, int]:

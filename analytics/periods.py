@@ -77,6 +77,16 @@ def working_days(start: date, end: date, weekdays: tuple[int, ...] = WEEKDAYS) -
     return int(np.busday_count(start, end + timedelta(days=1), weekmask=mask))
 
 
+def pro_rata(current: Period, before: Period, last_day: date, weekdays: tuple[int, ...] = WEEKDAYS) -> float:
+    """The current period's exposure relative to the previous one: its working days up to the last date in the
+    data over the previous period's working days, when the data end inside the current period; 1 otherwise."""
+    if last_day >= current.end:
+        return 1.0
+    done = working_days(current.start, last_day, weekdays)
+    whole = working_days(before.start, before.end, weekdays)
+    return done / whole if done and whole else 1.0
+
+
 def last_complete_month(last_day: date) -> str:
     """`YYYY-MM` of the last month that the data cover to its end."""
     if last_day == month_end(last_day):

@@ -20,8 +20,8 @@ from analytics import i18n, settings
 from analytics.comparison import compare
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
-from analytics.model import Prepared, prepare
-from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, working_days
+from analytics.model import Prepared, prepare, span
+from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, pro_rata
 from analytics.plans import DEFAULT_PLAN, DailyPlan
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 
@@ -137,14 +137,9 @@ def load_current() -> Loaded:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def describe(key: str, _bundle: Bundle, _model: Prepared) -> Loaded:
     """The data's span and the names the filters offer, worked out once per dataset."""
-    days = pl.concat([
-        _model.calls.select(pl.col("started_at").dt.date().alias("d")),
-        _model.leads.select(pl.col("created_at").dt.date().alias("d")),
-    ])["d"].drop_nulls()
-    today = date.today()
+    first_day, last_day = span(_model) or (date.today(), date.today())
     return Loaded(
-        key=key, bundle=_bundle, model=_model, demo=False,
-        first_day=days.min() if days.len() else today, last_day=days.max() if days.len() else today,
+        key=key, bundle=_bundle, model=_model, demo=False, first_day=first_day, last_day=last_day,
         employees=tuple(sorted(_model.leads["employee"].drop_nulls().unique().to_list())),
         sources=tuple(sorted(_model.leads["source"].drop_nulls().unique().to_list())),
     )
@@ -181,12 +176,11 @@ class View:
         """The same table for the previous comparable period, or None when there is none."""
         return None if self.previous is None else self.metrics(by, period=self.previous, **overrides)
 
-    def drops(self, **overrides: object) -> dict[str, bool]:
-        """Which metrics of this view fell for real against the previous period (comparison.py's rule)."""
-        if self.previous is None:
+    def drops(self, now: pl.DataFrame, before: pl.DataFrame | None) -> dict[str, bool]:
+        """Which metrics fell for real from `before` to `now` (comparison.py's rule), for this view's periods."""
+        if before is None:
             return {}
-        changes = compare(self.metrics(**overrides), self.metrics(period=self.previous, **overrides),
-                          weight=exposure(self), immature=self.mode == "cohort" and exposure(self) < 1)
+        changes = compare(now, before, weight=exposure(self), immature=self.mode == "cohort" and exposure(self) < 1)
         return dict(zip(changes["metric"], changes["worse"], strict=True))
 
     def metrics(self, by: tuple[str, ...] = (), period: Period | None = None, mode: Mode | None = None,
@@ -308,13 +302,8 @@ def sidebar(data: Loaded) -> View:
 
 
 def exposure(v: View) -> float:
-    """The current period's working days relative to the previous period's, when the data end inside the
-    current period (a month in progress is compared pro rata); 1 otherwise."""
-    if v.data.last_day >= v.period.end or v.previous is None:
-        return 1.0
-    now = working_days(v.period.start, v.data.last_day)
-    before = working_days(v.previous.start, v.previous.end)
-    return now / before if before and now else 1.0
+    """The current period against the previous one, pro rata when the data end inside the current period."""
+    return 1.0 if v.previous is None else pro_rata(v.period, v.previous, v.data.last_day)
 
 
 def month_weights(v: View) -> dict[str, float]:
@@ -322,9 +311,9 @@ def month_weights(v: View) -> dict[str, float]:
     last = v.data.last_day
     if last == month_end(last):
         return {}
-    done = working_days(month_start(last), last)
-    before = working_days(add_months(month_start(last), -1), month_end(add_months(month_start(last), -1)))
-    return {last.strftime("%Y-%m"): done / before} if done and before else {}
+    before = add_months(month_start(last), -1)
+    weight = pro_rata(Period(month_start(last), month_end(last)), Period(before, month_end(before)), last)
+    return {last.strftime("%Y-%m"): weight}
 
 
 PLANS = "plans"

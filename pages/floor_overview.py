@@ -13,7 +13,8 @@ st.title(v.t("overview_title"))
 _common.data_caption(v)
 st.caption(v.period_caption())
 
-now = v.metrics().row(0, named=True)
+now_table = v.metrics()
+now = now_table.row(0, named=True)
 previous_table = v.before()
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 
@@ -23,7 +24,7 @@ if now["calls_total"] == 0 and now["leads_new"] == 0 and now["meetings_scheduled
 
 # The headline: the main KPIs first (SPEC §3), each against the previous period.
 cols = st.columns(4)
-drops = v.drops()
+drops = v.drops(now_table, previous_table)
 for column, key in zip(cols, (*MAIN_KPIS, "revenue", "meetings_scheduled"), strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 held_change = i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang, signed=True) \

@@ -28,11 +28,12 @@ st.title(v.t("person_title", who=who))
 _common.data_caption(v)
 mine = {"employees": (who,)}
 
-now = v.metrics(**mine).row(0, named=True)
+now_table = v.metrics(**mine)
+now = now_table.row(0, named=True)
 previous_table = v.before(**mine)
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
-drops = v.drops(**mine)
+drops = v.drops(now_table, previous_table)
 for column, key in zip(cols, ("meetings_held", "payments", "meetings_scheduled", "calls_60s"), strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)

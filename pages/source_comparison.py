@@ -7,9 +7,9 @@ import streamlit as st
 
 from analytics import i18n, settings, spend
 from analytics.comparison import month_over_month, wilson_interval, with_target_share
+from analytics.diagnostics import new_sources
 from analytics.importing.reading import BadFile
 from analytics.metrics import aggregate, filter_facts
-from analytics.periods import add_months
 from analytics.registry import SOURCE_METRICS, SPEND_METRICS, TARGET_SHARE, metric
 from data.generate_demo import DEMO_DIR, SPEND_FILE
 from pages import _charts, _common, _widgets
@@ -32,9 +32,8 @@ if not chosen:
     st.info(v.t("choose_sources"), icon=":material/info:")
     st.stop()
 
-first_seen = dict(v.data.model.leads.group_by("source").agg(pl.col("created_at").min().dt.date()).iter_rows())
-new_since = add_months(v.data.last_day.replace(day=1), -1)
-is_new = {s: first_seen.get(s) is not None and first_seen[s] >= new_since and s != "unknown" for s in chosen}
+fresh = new_sources(v.data.model, v.data.last_day)
+is_new = {s: s in fresh for s in chosen}
 
 
 def name_of(source: str) -> str:

@@ -85,3 +85,18 @@ def test_presets_are_anchored_on_the_data() -> None:
     assert last_complete_month(anchor) == "2026-10"
     assert last_complete_month(date(2026, 10, 31)) == "2026-10"
     assert working_days(date(2026, 1, 1), date(2026, 1, 31)) == 22
+
+
+@pytest.mark.parametrize(
+    ("last_day", "expected"),
+    [
+        (date(2026, 11, 30), 1.0),             # the data cover the whole month
+        (date(2026, 11, 13), 10 / 22),         # 10 working days of November against October's 22
+        (date(2026, 11, 1), 1.0),              # a Sunday: no working day yet, nothing to scale by
+    ],
+)
+def test_pro_rata(last_day: date, expected: float) -> None:
+    from analytics.periods import pro_rata
+
+    november, october = Period(date(2026, 11, 1), date(2026, 11, 30)), Period(date(2026, 10, 1), date(2026, 10, 31))
+    assert pro_rata(november, october, last_day) == pytest.approx(expected)
