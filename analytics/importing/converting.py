@@ -184,6 +184,11 @@ def _step_rank(column: str, step_map: Mapping[str, Step]) -> pl.Expr:
     return pl.col(column).replace_strict(ranks, default=0, return_dtype=pl.Int8).fill_null(0)
 
 
+def _flag(name: str, mapped: set[str]) -> pl.Expr:
+    """A yes/no column of the file, false where empty or where the file has no such column."""
+    return pl.col(name).fill_null(False) if name in mapped else pl.lit(False)
+
+
 def _funnel_rank(mapped: set[str], step_maps: Mapping[str, Mapping[str, Step]]) -> pl.Expr:
     """The furthest step a row's stage or meeting status implies, as an index into STEPS."""
     rank = pl.lit(0, pl.Int8)
@@ -205,7 +210,7 @@ def _leads_tables(rows: pl.DataFrame, mapped: set[str], step_maps: Mapping[str, 
     """A deals file: the lead itself, and its meeting and payment where the columns or the stage show them."""
     rank = _funnel_rank(mapped, step_maps)
     at_least = lambda step: rank >= STEPS.index(step)  # noqa: E731
-    flag = lambda name: pl.col(name).fill_null(False) if name in mapped else pl.lit(False)  # noqa: E731
+    flag = lambda name: _flag(name, mapped)  # noqa: E731
     col = lambda name: pl.col(name) if name in mapped else pl.lit(None)  # noqa: E731
     rows = rows.with_columns(
         (flag("held") | at_least("held")).alias("_held"),
@@ -272,7 +277,7 @@ def convert(
         tables = _leads_tables(rows, set(present), step_maps)
     elif kind == "meetings":
         rank = _funnel_rank(set(present), step_maps)
-        flag = lambda name: pl.col(name).fill_null(False) if name in present else pl.lit(False)  # noqa: E731
+        flag = lambda name: _flag(name, set(present))  # noqa: E731
         tables = {"meetings": rows.with_columns(
             (flag("confirmed") | (rank >= STEPS.index("confirmed"))).alias("confirmed"),
             (flag("held") | (rank >= STEPS.index("held"))).alias("held"),
