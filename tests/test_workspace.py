@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing
+import sys
 import threading
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -13,7 +15,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analytics import schema, workspace
+from analytics import schema, workspace, workspace_cli
+from analytics.cli import UsageError
+from analytics.importing.mapping import signature
 from analytics.importing.pipeline import Upload, import_one
 from analytics.metrics import compute
 from analytics.model import prepare
@@ -440,3 +444,105 @@ def test_an_empty_workspace_reads_as_empty_without_creating_the_file(tmp_path: P
     assert ws.history() == []
     assert ws.dataset().calls.schema == schema.CALLS.schema
     assert not ws.path.exists()
+
+
+def test_undo_of_an_earlier_deals_batch_keeps_the_deals_a_later_one_had(tmp_path: Path) -> None:
+    deals = "lead_id;created_at;employee;booked_at;held\nD1;2026-01-05 10:00;Анна;2026-01-05 12:00;true\n"
+    ws = Workspace(tmp_path / "team.duckdb")
+    first = upload(ws, ("deals_1.csv", "leads", deals.encode()))
+    second = upload(ws, ("deals_2.csv", "leads", deals.replace("\n", "\r\n").encode()))
+    assert second.rows["deals"] == {"new": 0, "updated": 0, "unchanged": 1}
+    ws.undo(first.batch_id)  # type: ignore[arg-type]
+    data = ws.dataset()
+    assert (data.leads.height, data.meetings.select("lead_id", "held").rows()) == (1, [("D1", True)])
+    ws.undo(second.batch_id)  # type: ignore[arg-type]
+    assert (ws.dataset().leads.height, ws.dataset().meetings.height) == (0, 0)
+
+
+# ---- the command line: import, history, undo ---------------------------------------------------------------------
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """As `python -m analytics` runs a command once cli.py adds these commands: UsageError → one line, exit 2."""
+    parser = argparse.ArgumentParser(prog="python -m analytics")
+    workspace_cli.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        workspace_cli.RUNS[args.command](args)
+        code = 0
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        code = 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_import_history_undo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "leads.csv").write_text(LEADS, encoding="utf-8")
+    (tmp_path / "calls.csv").write_text(CALLS_EARLY + "2026-01-07 09:00,Анна,abc,out,,,c9\n", encoding="utf-8")
+    path = str(tmp_path / "team.duckdb")
+    files = ("--calls", str(tmp_path / "calls.csv"), "--leads", str(tmp_path / "leads.csv"))
+    code, out, err = run_cli(capsys, "import", "--workspace", path, *files)
+    assert code == 0
+    report = json.loads(out)
+    assert report["batch_id"] == 1
+    assert [(f["kind"], f["rows_read"], f["rows_imported"], f["rows_rejected"]) for f in report["files"]] == [
+        ("calls", 3, 2, 1), ("leads", 2, 2, 0)]
+    assert report["rows"] == {"calls": {"new": 2, "updated": 0, "unchanged": 0},
+                              "deals": {"new": 2, "updated": 0, "unchanged": 0}}
+    assert err.count("\n") == 1 and "calls.csv: 1 of 3 rows rejected (first: row 4, column duration_s" in err
+
+    code, out, _ = run_cli(capsys, "import", "--workspace", path, *files)
+    assert (code, json.loads(out)["batch_id"], [f["already_imported"] for f in json.loads(out)["files"]]) == (
+        0, None, [True, True])
+
+    code, out, _ = run_cli(capsys, "history", "--workspace", path)
+    (batch,) = json.loads(out)
+    assert (batch["batch_id"], [f["name"] for f in batch["files"]]) == (1, [files[1], files[3]])
+
+    assert run_cli(capsys, "undo", "--workspace", path, "--batch", "1")[:2] == (0, '{\n  "undone": 1\n}\n')
+    assert json.loads(run_cli(capsys, "history", "--workspace", path)[1]) == []
+
+
+def test_cli_import_uses_the_workspace_mappings_and_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content = "Дата;Сотрудник;Длительность;Разговор\n05.10.2026 10:00;Анна;00:01:00;00:00:30\n"
+    (tmp_path / "calls.csv").write_text(content, encoding="utf-8")
+    ws = Workspace(tmp_path / "team.duckdb")
+    key = signature(["Дата", "Сотрудник", "Длительность", "Разговор"], "calls")
+    ws.set_setting(workspace.MAPPINGS, {key: {"duration_s": "Длительность"}})  # confirmed in the app
+    code, _, _ = run_cli(capsys, "import", "--workspace", str(ws.path), "--calls", str(tmp_path / "calls.csv"))
+    assert (code, ws.dataset().calls["duration_s"].to_list()) == (0, [60])  # detection alone would say 30
+
+    other = Workspace(tmp_path / "other.duckdb")
+    code, _, _ = run_cli(capsys, "import", "--workspace", str(other.path), "--calls", str(tmp_path / "calls.csv"),
+                         "--map", "calls.duration_s=Разговор")
+    assert (code, other.dataset().calls["duration_s"].to_list()) == (0, [30])
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("import",), "name at least one file"),
+    (("import", "--calls", "missing.csv"), "missing.csv: cannot read the file"),
+    (("import", "--calls", "calls.csv", "--map", "calls.duration_s=Нет такой"), "no column named 'Нет такой'"),
+    (("import", "--calls", "calls.csv", "--map", "leads.lead_id=ID"), "no --leads file was given"),
+    (("history",), "no workspace here"),
+    (("undo", "--batch", "7"), "no workspace here"),
+])
+def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...],
+                                            message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "calls.csv").write_text(CALLS_EARLY, encoding="utf-8")
+    code, out, err = run_cli(capsys, argv[0], "--workspace", str(tmp_path / "new.duckdb"), *argv[1:])
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert message in err
+
+
+def test_cli_unknown_batch_and_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws = Workspace(tmp_path / "team.duckdb")
+    upload(ws, *early_files())
+    code, _, err = run_cli(capsys, "undo", "--workspace", str(ws.path), "--batch", "9")
+    assert (code, err) == (2, f"error: {ws.path}: there is no batch 9; `history` lists them\n")
+    assert len(ws.history()) == 1
+    (tmp_path / "notes.txt").write_text("not a database\n" * 100, encoding="utf-8")
+    code, _, err = run_cli(capsys, "history", "--workspace", str(tmp_path / "notes.txt"))
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'notes.txt'}: cannot use this workspace file (")
+    assert err.count("\n") == 1
