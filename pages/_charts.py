@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 BLUE, GREY, RED, GREEN = "#2F6FB3", "#9AA5B1", "#C0392B", "#2E8B57"
+# Altair refuses to embed more rows than this in a chart (alt.data_transformers' default max_rows).
+ALTAIR_MAX_ROWS = 5000
+Grain = Literal["day", "week", "month"]
+GRAIN_EVERY: dict[Grain, str] = {"week": "1w", "month": "1mo"}
+GRAIN_FORMAT = {"day": ("%d.%m", "%d.%m.%Y"), "week": ("%d.%m", "%d.%m.%Y"), "month": ("%m.%Y", "%m.%Y")}
 
 
 def show(builder: Callable[..., alt.TopLevelMixin], *args: object, **kwargs: object) -> None:
@@ -100,17 +106,41 @@ def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels
     )
 
 
-def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str]) -> alt.Chart:
-    """A heat map per person and day: green at or above plan, red below; blank where no plan applies."""
+def calendar_data(days: pl.DataFrame, limit: int = ALTAIR_MAX_ROWS) -> tuple[pl.DataFrame, Grain]:
+    """The calendar's cells (`employee`, `date`, `attainment`, `actual`, `plan_low`): one per person and day while
+    they fit in a chart, otherwise one per person and week (dated by its Monday), otherwise per month. A week's
+    attainment is its actual over its plan, not an average of days. The result may still exceed `limit` (hundreds
+    of people): the page then shows the people a page at a time."""
+    if days.height <= limit:
+        return days, "day"
+    grouped, grain = days, "week"
+    for grain in GRAIN_EVERY:
+        grouped = (
+            days.group_by("employee", pl.col("date").dt.truncate(GRAIN_EVERY[grain]))
+            .agg(pl.col("actual").sum(), pl.col("plan_low").sum())
+            .with_columns(pl.when(pl.col("plan_low") > 0).then(pl.col("actual") / pl.col("plan_low"))
+                          .alias("attainment"))
+            .select("employee", "date", "attainment", "actual", "plan_low")
+            .sort("employee", "date")
+        )
+        if grouped.height <= limit:
+            break
+    return grouped, grain
+
+
+def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Grain = "day") -> alt.Chart:
+    """A heat map per person and day (or week, or month, see `calendar_data`): green at or above plan, red below;
+    blank where no plan applies."""
+    axis_format, tooltip_format = GRAIN_FORMAT[grain]
     return alt.Chart(frame).mark_rect(stroke="white").encode(
-        x=alt.X("date:O", title=labels["date"], timeUnit="yearmonthdate",
-                axis=alt.Axis(format="%d.%m", labelAngle=-60)),
+        x=alt.X("date:O", title=labels["date"], timeUnit="yearmonthdate" if grain != "month" else "yearmonth",
+                axis=alt.Axis(format=axis_format, labelAngle=-60)),
         y=alt.Y("employee:N", title=None, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("attainment:Q", title=labels["attainment"],
                         scale=alt.Scale(domain=[0, 1, 1.5], range=[RED, "#F4E3B5", GREEN], clamp=True),
                         legend=alt.Legend(format=".0%")),
         tooltip=[alt.Tooltip("employee:N", title=labels["employee"]),
-                 alt.Tooltip("date:T", title=labels["date"], format="%d.%m.%Y"),
+                 alt.Tooltip("date:T", title=labels["date"], format=tooltip_format),
                  alt.Tooltip("actual:Q", title=labels["actual"]), alt.Tooltip("plan_low:Q", title=labels["plan"]),
                  alt.Tooltip("attainment:Q", title=labels["attainment"], format=".0%")],
     ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)

@@ -10,13 +10,15 @@ import contextlib
 import hashlib
 import json
 import re
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import streamlit as st
 
-from analytics import i18n, settings
+from analytics import i18n, people, settings
 from analytics.comparison import compare
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
@@ -24,6 +26,7 @@ from analytics.model import Prepared, prepare, span
 from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, pro_rata
 from analytics.plans import DEFAULT_PLAN, DailyPlan
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+from pages._widgets import escape
 
 DEMO_FILES = (DEALS_FILE, CALLS_FILE)
 PERSON_ALIASES = "person_aliases"
@@ -58,11 +61,30 @@ def memory() -> Memory:
     return Memory(settings.load(MAPPINGS, {}), settings.load(STAGE_STEPS, {}))
 
 
+# Two sessions may ask for a dataset nobody has loaded yet (two first visits to a fresh server). Each dataset is
+# loaded under a lock of its own, so the second session waits for the first one's finished result instead of
+# meeting a half-built one or building it twice; and the importer runs for one upload set at a time, so that no
+# reader library is ever used from two threads at once. Cache hits never wait for another session's import.
+_IMPORTING = threading.Lock()
+_LOADING: dict[str, threading.Lock] = {}
+_LOADING_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def loading(key: str) -> Iterator[None]:
+    """Hold the lock of the dataset `key` while it is looked up or loaded."""
+    with _LOADING_GUARD:
+        lock = _LOADING.setdefault(key, threading.Lock())
+    with lock:
+        yield
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def load_bundle(key: str, memory_json: str, _uploads: list[Upload]) -> Bundle:
     """Import the files (cached by `key`, the digest of their content, and by what the user confirmed before)."""
     remembered = json.loads(memory_json)
-    return import_files(_uploads, Memory(remembered["mappings"], remembered["steps"]))
+    with _IMPORTING:
+        return import_files(_uploads, Memory(remembered["mappings"], remembered["steps"]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -90,34 +112,87 @@ class Loaded:
     last_day: date
     employees: tuple[str, ...]
     sources: tuple[str, ...]
+    true_span: tuple[date, date] | None = None  # the data's own first and last day, when they lie out of range
+
+
+# The pages work out periods, months and calendars from the data's span. A typo in a file (year 9999, year 1)
+# would make that span millennia long and the date arithmetic overflow, so the span the pages use is clipped to
+# a range where every computation is sound; records outside it are in no period, and the pages say so.
+EARLIEST_DAY = date(1900, 1, 1)
+HORIZON = timedelta(days=366)  # how far after today a date may lie (plans and bookings run a little ahead)
+
+
+def usable_span(first: date, last: date, today: date) -> tuple[date, date]:
+    """The span the pages compute with: the data's, clipped to [EARLIEST_DAY, today + HORIZON]."""
+    shown_last = max(min(last, today + HORIZON), EARLIEST_DAY)
+    return min(max(first, EARLIEST_DAY), shown_last), shown_last
+
+
+def shown_names(names: Sequence[str]) -> list[str]:
+    """Names that tell same-named files apart: the second `calls.csv` is `calls.csv (2)`."""
+    seen: dict[str, int] = {}
+    shown = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        shown.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return shown
+
+
+def merge_uploads(files: Sequence[tuple[str, bytes]], before: Sequence[Upload]) -> list[Upload]:
+    """The session's uploads for the files the uploader holds now (name, bytes), in its order.
+
+    A file is known by its name AND its content: a file kept from before keeps what the user chose for it (kind,
+    mapping, stage steps); a new file with the name of another one is a new upload. Every upload gets a name of its
+    own, because the pages key their widgets and their choices by it.
+    """
+    previous: dict[tuple[str, str], list[Upload]] = {}
+    for upload in before:
+        previous.setdefault((_file_name(upload.name), upload.content_digest), []).append(upload)
+    merged = []
+    for (name, content), shown in zip(files, shown_names([name for name, _ in files]), strict=True):
+        fresh = Upload(shown, content)
+        kept = previous.get((_file_name(name), fresh.content_digest))
+        merged.append(replace(kept.pop(0), name=shown) if kept else fresh)
+    return merged
+
+
+def _file_name(shown: str) -> str:
+    """The uploader's file name behind a shown name (`calls.csv (2)` → `calls.csv`)."""
+    return re.sub(r" \(\d+\)$", "", shown)
 
 
 def on_upload() -> None:
     """The uploader changed: the session's files are what it holds now (choices kept for files kept)."""
     files = st.session_state.get("uploader") or []
-    before = {u.name: u for u in st.session_state.get("uploads") or []}
-    st.session_state["uploads"] = [
-        replace(before[f.name], content=f.getvalue()) if f.name in before else Upload(f.name, f.getvalue())
-        for f in files
-    ]
+    st.session_state["uploads"] = merge_uploads([(f.name, f.getvalue()) for f in files],
+                                                st.session_state.get("uploads") or [])
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
 def suggest_people(names: list[str], crm_names: list[str]) -> dict[str, str]:
-    """Telephony spellings that name exactly one CRM person by a word of theirs: `205 (Иванов)` → `Иванов Иван`."""
-    suggestions = {}
-    for name in names:
-        if name in crm_names:
-            continue
-        words = {w for w in re.findall(r"[^\W\d_]{3,}", name.lower())}
-        matches = [c for c in crm_names if words & set(re.findall(r"[^\W\d_]{3,}", c.lower()))]
-        if len(matches) == 1:
-            suggestions[name] = matches[0]
-    return suggestions
+    """Telephony spellings that name exactly one CRM person (analytics/people.py), cached per set of names."""
+    return people.suggest(names, crm_names)
 
 
 def current_uploads() -> tuple[list[Upload], bool]:
     uploads = st.session_state.get("uploads") or []
+    names = [u.name for u in uploads]
+    if len(set(names)) < len(names):  # however they came into the session, the pages need one name per file
+        uploads = [replace(u, name=n) for u, n in zip(uploads, shown_names(names), strict=True)]
+        st.session_state["uploads"] = uploads
     return (uploads, False) if uploads else (demo_uploads(), True)
+
+
+def load_dataset(uploads: list[Upload], memory_json: str, alias_json: str) -> tuple[str, Bundle, Prepared]:
+    """The imported and prepared data of these files: the digest key, the bundle and the model.
+
+    Safe to call from several sessions at once (see `loading`): all of them get the same finished objects.
+    """
+    key = hashlib.sha256((digest(uploads) + memory_json).encode()).hexdigest()
+    with loading(key):
+        bundle = load_bundle(key, memory_json, uploads)
+        model = load_model(key, alias_json, bundle)
+    return key, bundle, model
 
 
 def load_current() -> Loaded:
@@ -126,10 +201,8 @@ def load_current() -> Loaded:
     remembered = memory()
     memory_json = json.dumps({"mappings": remembered.mappings, "steps": remembered.steps}, ensure_ascii=False,
                              sort_keys=True)
-    key = hashlib.sha256((digest(uploads) + memory_json).encode()).hexdigest()
     with st.spinner(i18n.t("reading_files", st.session_state.get("lang", "en"))):
-        bundle = load_bundle(key, memory_json, uploads)
-        model = load_model(key, alias_json, bundle)
+        key, bundle, model = load_dataset(uploads, memory_json, alias_json)
     model_key = hashlib.sha256((key + alias_json).encode()).hexdigest()
     return replace(describe(model_key, bundle, model), demo=demo)
 
@@ -137,11 +210,14 @@ def load_current() -> Loaded:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def describe(key: str, _bundle: Bundle, _model: Prepared) -> Loaded:
     """The data's span and the names the filters offer, worked out once per dataset."""
-    first_day, last_day = span(_model) or (date.today(), date.today())
+    today = date.today()
+    true_first, true_last = span(_model) or (today, today)
+    first_day, last_day = usable_span(true_first, true_last, today)
     return Loaded(
         key=key, bundle=_bundle, model=_model, demo=False, first_day=first_day, last_day=last_day,
         employees=tuple(sorted(_model.leads["employee"].drop_nulls().unique().to_list())),
         sources=tuple(sorted(_model.leads["source"].drop_nulls().unique().to_list())),
+        true_span=None if (first_day, last_day) == (true_first, true_last) else (true_first, true_last),
     )
 
 
@@ -161,6 +237,11 @@ class View:
 
     def t(self, key: str, **values: object) -> str:
         return i18n.t(key, self.lang, **values)
+
+    def md(self, key: str, **values: object) -> str:
+        """The sentence `key` for Markdown: the words are the app's, every value (a name, a source, a file) is
+        escaped, because file contents must be shown as text, never as links, images or HTML."""
+        return i18n.t(key, self.lang, **{k: escape(v) for k, v in values.items()})
 
     def facts(self, mode: Mode | None = None) -> pl.DataFrame:
         return load_facts(self.data.key, mode or self.mode, self.filters.min_call_seconds, self.data.model)
@@ -339,6 +420,7 @@ def view() -> View:
     init_language()
     current = sidebar(load_current())
     write_url(current)
+    settings_notice(current.lang)
     return current
 
 
@@ -346,5 +428,46 @@ def data_caption(v: View) -> None:
     if v.data.demo:
         st.caption(v.t("data_demo"))
     else:
-        st.caption(v.t("data_uploaded", files=", ".join(f.name for f in v.data.bundle.files)))
+        st.caption(v.md("data_uploaded", files=", ".join(f.name for f in v.data.bundle.files)))
+    if v.data.true_span:
+        st.warning(local_text("dates_outside", v.lang, first=v.data.first_day.strftime("%d.%m.%Y"),
+                              last=v.data.last_day.strftime("%d.%m.%Y"),
+                              data_first=v.data.true_span[0].strftime("%d.%m.%Y"),
+                              data_last=v.data.true_span[1].strftime("%d.%m.%Y")), icon=":material/event_busy:")
+
+
+# ---- what a page says about damaged settings, failed saves and dates out of range -------------------------------
+# (These sentences belong in analytics/i18n.STRINGS; they live here until that file takes them.)
+LOCAL_TEXT = {
+    "dates_outside": ("Данные идут с {data_first} по {data_last}: записи вне {first} — {last} — скорее всего, "
+                      "опечатки в датах — не входят ни в один период.",
+                      "The data run from {data_first} to {data_last}: records outside {first} — {last}, most "
+                      "likely mistyped dates, are in no period."),
+    "settings_problem": ("Настройки повреждены, неверная запись пропущена: {problem}",
+                         "A settings entry was damaged and is ignored: {problem}"),
+    "settings_not_saved": ("Не удалось сохранить: {reason}", "Not saved: {reason}"),
+}
+
+
+def local_text(key: str, lang: i18n.Lang, **values: object) -> str:
+    """A sentence of LOCAL_TEXT in the language, its values escaped for Markdown."""
+    ru, en = LOCAL_TEXT[key]
+    return (ru if lang == "ru" else en).format(**{k: escape(v) for k, v in values.items()})
+
+
+def settings_notice(lang: i18n.Lang) -> None:
+    """Say what was wrong in the saved settings (the bad entries were dropped; the page works without them)."""
+    for problem in settings.problems():
+        st.warning(local_text("settings_problem", lang, problem=problem), icon=":material/settings_alert:")
+
+
+def save_setting(name: str, value: object) -> bool:
+    """Save, or show one clear error (a read-only folder, a full disk) instead of a traceback; True when saved."""
+    try:
+        settings.save(name, value)
+    except settings.SettingsError as error:
+        st.error(local_text("settings_not_saved", st.session_state.get("lang", "en"), reason=error),
+                 icon=":material/error:")
+        return False
+    return True
 

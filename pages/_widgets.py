@@ -3,6 +3,7 @@ metric registry, so a metric is named the same on every screen and in every expo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -14,9 +15,21 @@ from analytics.registry import BY_KEY, metric
 KEY_LABELS = {"employee": "employee", "source": "source", "month": "month", "week": "week", "day": "day"}
 
 
-def escape(text: str) -> str:
-    """User text (names, sources, stages) made inert for st.markdown: no links, emphasis or HTML."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in str(text))
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:&=")
+
+
+def escape(text: object) -> str:
+    """Text from a file (a name, a source, a stage, a file name) made inert for anything Streamlit renders as
+    Markdown: no links (also no bare `http://` autolinks), images, emphasis, HTML, emoji or icon shortcodes, and
+    on one line."""
+    flat = " ".join(str(text).splitlines())
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in flat)
+
+
+def file_name(name: str) -> str:
+    """A download's file name without the characters file systems refuse (names come from data)."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")
+    return cleaned[:120] or "table"
 
 
 def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
@@ -84,10 +97,10 @@ def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, labels: dic
 def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang) -> None:
     left, right, _ = st.columns([1, 1, 4])
     # The files are built only when clicked: building XLSX on every rerun would slow every page down.
-    left.download_button(i18n.t("download_csv", lang), lambda: export.to_csv(frame), f"{name}.csv", "text/csv",
-                         key=f"csv_{name}", icon=":material/download:")
+    left.download_button(i18n.t("download_csv", lang), lambda: export.to_csv(frame), f"{file_name(name)}.csv",
+                         "text/csv", key=f"csv_{name}", icon=":material/download:")
     right.download_button(
-        i18n.t("download_xlsx", lang), lambda: export.to_xlsx(frame, name), f"{name}.xlsx",
+        i18n.t("download_xlsx", lang), lambda: export.to_xlsx(frame, name), f"{file_name(name)}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}",
         icon=":material/download:",
     )

@@ -84,7 +84,7 @@ for index, finding in enumerate(report.findings):
             label = BY_KEY[key].label(v.lang)
             before, now = (i18n.fmt(key, finding[k], v.lang) for k in ("previous", "current"))
             if finding["situation"] == "source_quality":  # against the other sources, not against last month
-                st.caption(v.t("versus_others", label=label, who=finding["who"], now=now, others=before))
+                st.caption(v.md("versus_others", label=label, who=finding["who"], now=now, others=before))
             else:
                 st.caption(f"{label}: {report.previous_month} {before} → {report.month} {now}")
         spec = finding["records"]

@@ -28,7 +28,7 @@ elif st.button(v.t("back_to_demo"), icon=":material/restart_alt:"):
 
 bundle = v.data.bundle
 for error in bundle.errors:
-    st.error(error, icon=":material/error:")
+    st.error(_widgets.escape(error), icon=":material/error:")
 
 
 def set_upload(name: str, **changes: object) -> None:
@@ -84,9 +84,9 @@ for index, imported in enumerate(bundle.files):
             overrides = {f: (None if h == NONE else h) for f, h in chosen.items()}
             saved = settings.load(_common.MAPPINGS, {})
             saved[signature(headers, imported.kind)] = overrides
-            settings.save(_common.MAPPINGS, saved)
-            set_upload(imported.name, kind=imported.kind, overrides=overrides)
-            st.rerun()
+            if _common.save_setting(_common.MAPPINGS, saved):
+                set_upload(imported.name, kind=imported.kind, overrides=overrides)
+                st.rerun()
 
         if imported.stage_values is not None and imported.stage_column:
             st.markdown("**" + v.t("stages") + "**")
@@ -106,10 +106,10 @@ for index, imported in enumerate(bundle.files):
                     and st.button(v.t("apply_stages"), key=f"apply_stages_{index}", icon=":material/check:"):
                 saved = settings.load(_common.STAGE_STEPS, {})
                 saved[imported.stage_column] = {**saved.get(imported.stage_column, {}), **new_steps}
-                settings.save(_common.STAGE_STEPS, saved)
-                set_upload(imported.name, kind=imported.kind,
-                           step_maps={**upload.step_maps, imported.stage_column: new_steps})
-                st.rerun()
+                if _common.save_setting(_common.STAGE_STEPS, saved):
+                    set_upload(imported.name, kind=imported.kind,
+                               step_maps={**upload.step_maps, imported.stage_column: new_steps})
+                    st.rerun()
 
         if not imported.issues.is_empty():
             with st.expander(v.t("issues", n=i18n.number(imported.issues.height, v.lang)), icon=":material/rule:"):
@@ -147,8 +147,8 @@ edited_people = st.data_editor(
     },
 )
 merges = {n: s for n, s in zip(edited_people["name"], edited_people["same_as"], strict=True) if s not in (NONE, n)}
-if merges != people_aliases and st.button(v.t("save_people"), icon=":material/merge:"):
-    settings.save(_common.PERSON_ALIASES, merges)
+if merges != people_aliases and st.button(v.t("save_people"), icon=":material/merge:") \
+        and _common.save_setting(_common.PERSON_ALIASES, merges):
     st.rerun()
 
 # Sources: raw spellings and what they count as (SPEC §4).
@@ -167,6 +167,6 @@ edited_sources = st.data_editor(
 automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto"))
 aliases = {r: c for r, c, a in zip(edited_sources["raw"], edited_sources["counted_as"], automatic["auto"],
                                    strict=True) if r and c and c != a}
-if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:"):
-    settings.save(_common.SOURCE_ALIASES, aliases)
+if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:") \
+        and _common.save_setting(_common.SOURCE_ALIASES, aliases):
     st.rerun()

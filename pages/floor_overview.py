@@ -92,7 +92,7 @@ selected = event.selection.rows if event is not None else []
 if selected:
     who = board["employee"][selected[0]]
     with st.container(border=True):
-        st.markdown("**" + _widgets.escape(v.t("secondary_for", who=who)) + "**")
+        st.markdown("**" + v.md("secondary_for", who=who) + "**")
         row = board.filter(pl.col("employee") == who).select(METRIC_KEYS)
         st.dataframe(_widgets.styled(row, v.lang), hide_index=True, width="stretch",
                      column_config=_widgets.column_config(row, v.lang))

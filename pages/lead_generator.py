@@ -24,7 +24,7 @@ if st.session_state.get("person") not in people:
 who = _common.remember("person", st.selectbox(v.t("choose_person"), people, index=people.index(
     st.session_state["person"]), key=_common.widget_key("person")))
 st.query_params["who"] = who
-st.title(v.t("person_title", who=who))
+st.title(v.md("person_title", who=who))
 _common.data_caption(v)
 mine = {"employees": (who,)}
 
@@ -37,11 +37,11 @@ drops = v.drops(now_table, previous_table)
 for column, key in zip(cols, ("meetings_held", "payments", "meetings_scheduled", "calls_60s"), strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
-st.markdown(_widgets.escape(v.t(
+st.markdown(v.md(
     "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
     booked=i18n.number(now["meetings_scheduled"], v.lang), calls=i18n.number(now["calls_60s"], v.lang),
     t=v.filters.min_call_seconds, per_day=i18n.number(now["calls_60s"] / days, v.lang, 1),
-)))
+))
 
 # Daily activity against the plan.
 st.subheader(v.t("daily_activity"))

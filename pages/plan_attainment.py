@@ -22,7 +22,7 @@ saved_days = tuple(settings.load(WORKING_DAYS, list(WEEKDAYS)))
 weekdays = tuple(st.multiselect(v.t("working_days"), range(7), default=list(saved_days),
                                 format_func=lambda d: weekday_names[d], key="working_days"))
 if weekdays != saved_days and weekdays:
-    settings.save(WORKING_DAYS, list(weekdays))
+    _common.save_setting(WORKING_DAYS, list(weekdays))
 weekdays = weekdays or WEEKDAYS
 
 # The plans: one row per person, "*" for everyone else.
@@ -47,13 +47,13 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
     )
     if st.button(v.t("save_plans"), icon=":material/save:"):
         frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
-        settings.save(_common.PLANS, {
+        if _common.save_setting(_common.PLANS, {
             r["employee"]: DailyPlan((r["calls_low"], r["calls_high"]), (r["booked_low"], r["booked_high"]),
                                      (r["held"], r["held"])).to_dict()
             for r in frame.iter_rows(named=True)
-        })
-        st.success(v.t("plans_saved"), icon=":material/check:")
-        st.rerun()
+        }):
+            st.success(v.t("plans_saved"), icon=":material/check:")
+            st.rerun()
 
 plans = _common.plans()
 per_person = {p: plans.get(p) or plans.get("*") or DEFAULT_PLAN for p in people}
@@ -76,8 +76,7 @@ for column, key in zip(cols, PLAN_METRICS, strict=True):
                   border=True, help=v.t("plan_metric_help"))
 behind = summary.filter((pl.col("metric") == "meetings_held") & (pl.col("attainment") < 1)).sort("attainment")
 if not behind.is_empty():
-    st.markdown(_widgets.escape(v.t("plan_sentence", who=behind["employee"][0],
-                                    share=i18n.percent(behind["attainment"][0], v.lang))))
+    st.markdown(v.md("plan_sentence", who=behind["employee"][0], share=i18n.percent(behind["attainment"][0], v.lang)))
 
 # Attainment per person over the period.
 st.subheader(v.t("attainment"))
@@ -101,10 +100,18 @@ _widgets.metric_table(table, v.lang, name="plan_attainment", labels=labels, form
 st.subheader(v.t("calendar"))
 key = st.selectbox(v.t("metric"), PLAN_METRICS, format_func=lambda k: metric(k).label(v.lang), key="plan_metric")
 days = daily.filter((pl.col("metric") == key) & pl.col("working"))
-_charts.show(_charts.calendar, days.select("employee", "date", "attainment", "actual", "plan_low"),
-             v.t("calendar_title", metric=metric(key).label(v.lang)), {
-                 "date": v.t("day"), "attainment": v.t("part_attainment"), "employee": v.t("employee"),
-                 "actual": v.t("part_actual"), "plan": v.t("part_plan")})
+# Altair embeds at most 5 000 cells: a long period is drawn by week (or month), many people a page at a time.
+cells, grain = _charts.calendar_data(days.select("employee", "date", "attainment", "actual", "plan_low"))
+if cells.height > _charts.ALTAIR_MAX_ROWS:
+    everyone = cells["employee"].unique().sort().to_list()
+    per_page = max(1, _charts.ALTAIR_MAX_ROWS // cells.group_by("employee").len()["len"].max())
+    pages = [everyone[i:i + per_page] for i in range(0, len(everyone), per_page)]
+    page = st.selectbox(v.t("employees"), range(len(pages)), key="calendar_page",
+                        format_func=lambda i: f"{i * per_page + 1}–{i * per_page + len(pages[i])} / {len(everyone)}")
+    cells = cells.filter(pl.col("employee").is_in(pages[page]))
+_charts.show(_charts.calendar, cells, v.t("calendar_title", metric=metric(key).label(v.lang)), {
+    "date": v.t(grain), "attainment": v.t("part_attainment"), "employee": v.t("employee"),
+    "actual": v.t("part_actual"), "plan": v.t("part_plan")}, grain)
 below = days.filter(pl.col("below")).select("employee", "date", "actual", "plan_low").sort("date", "employee")
 with st.expander(v.t("days_below", n=below.height), icon=":material/event_busy:"):
     st.dataframe(below, hide_index=True, width="stretch", column_config={

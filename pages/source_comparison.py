@@ -59,15 +59,15 @@ for column, source in zip(cols, chosen, strict=True):
         st.metric(metric("payments").label(v.lang), i18n.number(row["payments"], v.lang),
                   help=metric("payments").definition(v.lang))
 if best != worst and rows.get(best) and rows.get(worst):
-    st.markdown(_widgets.escape(v.t(
+    st.markdown(v.md(
         "sources_sentence", best=best, worst=worst,
         best_share=i18n.percent(rows[best]["target_share"], v.lang),
         worst_share=i18n.percent(rows[worst]["target_share"], v.lang),
         best_paid=i18n.percent(rows[best]["conv_held_to_paid"], v.lang),
         worst_paid=i18n.percent(rows[worst]["conv_held_to_paid"], v.lang),
-    )))
+    ))
 if any(is_new.values()):
-    st.caption(v.t("new_source_note", sources=", ".join(s for s in chosen if is_new[s])))
+    st.caption(v.md("new_source_note", sources=", ".join(s for s in chosen if is_new[s])))
 
 # Metrics 5–12 side by side (SPEC §4).
 st.subheader(v.t("side_by_side"))
@@ -132,10 +132,10 @@ uploaded = st.file_uploader(v.t("spend_upload"), type=["csv", "xlsx", "xls", "tx
 if uploaded is not None:
     try:
         saved = spend.read_spend(uploaded.getvalue(), uploaded.name, _common.aliases()["sources"])
-        settings.save(SPEND, saved.to_dicts())
-        st.success(v.t("spend_loaded", n=saved.height), icon=":material/check:")
+        if _common.save_setting(SPEND, saved.to_dicts()):
+            st.success(v.t("spend_loaded", n=saved.height), icon=":material/check:")
     except BadFile as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(_widgets.escape(error), icon=":material/error:")
 edited = st.data_editor(
     saved, num_rows="dynamic", key="spend_editor", width="stretch",
     column_config={
@@ -146,8 +146,8 @@ edited = st.data_editor(
 )
 edited = spend.clean(pl.DataFrame(edited, schema=spend.SPEND_SCHEMA) if not isinstance(edited, pl.DataFrame)
                      else edited, _common.aliases()["sources"])
-if not edited.equals(saved.sort("month", "source")) and st.button(v.t("spend_save"), icon=":material/save:"):
-    settings.save(SPEND, edited.to_dicts())
+if not edited.equals(saved.sort("month", "source")) and st.button(v.t("spend_save"), icon=":material/save:") \
+        and _common.save_setting(SPEND, edited.to_dicts()):
     st.rerun()
 if edited.is_empty():
     st.info(v.t("spend_empty"), icon=":material/payments:")

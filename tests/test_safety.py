@@ -79,6 +79,6 @@ def test_exports_cannot_run_formulas() -> None:
 
 
 def test_names_are_shown_as_text() -> None:
-    assert escape("[win](http://evil)") == "\\[win\\]\\(http://evil\\)"
-    assert escape("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert\\(1\\)\\>"
+    assert escape("[win](http://evil)") == "\\[win\\]\\(http\\://evil\\)"  # `http\://` is no autolink either
+    assert escape("<img src=x onerror=alert(1)>") == "\\<img src\\=x onerror\\=alert\\(1\\)\\>"
     assert escape("**Иванов** _И._") == "\\*\\*Иванов\\*\\* \\_И\\.\\_"
