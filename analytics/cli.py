@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -15,11 +16,14 @@ from pathlib import Path
 import polars as pl
 
 from analytics import export
-from analytics.importing.mapping import FIELDS, REQUIRED, FileKind
+from analytics.importing.converting import FileImport
+from analytics.importing.mapping import CALL_ENDS, FIELDS, REQUIRED, FileKind
 from analytics.importing.pipeline import Upload, import_files
-from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, compute
+from analytics.importing.report import REJECTED, SKIPPED, VALUE_IGNORED
+from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, compute, without_missing
 from analytics.model import Prepared, prepare
 from analytics.registry import GROUP_KEYS
+from analytics.schema import TABLES
 
 
 class UsageError(Exception):
@@ -44,8 +48,8 @@ def _by(text: str) -> tuple[str, ...]:
 def _input_options(parser: argparse.ArgumentParser) -> None:
     files = parser.add_argument_group("input files (CSV or XLSX, detected from content)")
     files.add_argument("--calls", type=Path, help="the telephony call log")
-    files.add_argument("--leads", type=Path, required=True, help="the CRM leads/deals export (may carry meetings "
-                       "and payments as columns)")
+    files.add_argument("--leads", type=Path, help="the CRM leads/deals export (may carry meetings and payments as "
+                       "columns)")
     files.add_argument("--meetings", type=Path, help="a separate meetings table")
     files.add_argument("--payments", type=Path, help="a separate payments table")
     files.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER",
@@ -97,12 +101,31 @@ def _overrides(pairs: Sequence[str], given: dict[FileKind, Path]) -> dict[FileKi
     return result
 
 
-def load(args: argparse.Namespace) -> tuple[Prepared, list[str]]:
-    """Import the files the options name; raise UsageError for anything a person must fix."""
+def _nothing_usable(imported: FileImport) -> str | None:
+    """One line naming the file and the commonest reason when not one of its rows made it into a table."""
+    if imported.imported > 0:
+        return None
+    lost = imported.issues.filter(pl.col("action").is_in([REJECTED, SKIPPED]))
+    if lost.is_empty():
+        return f"{imported.name}: no rows to import"
+    commonest = lost.group_by("reason").agg(pl.len(), pl.col("row").min()).sort("len", descending=True).row(
+        0, named=True)
+    what = "rejected" if imported.rejected else "skipped"
+    return (f"{imported.name}: nothing usable — all {imported.rows_in_file} rows {what}; the commonest reason "
+            f"(first at row {commonest['row']}): {commonest['reason']}")
+
+
+def load(args: argparse.Namespace) -> tuple[Prepared, list[str], frozenset[str]]:
+    """Import the files the options name; raise UsageError for anything a person must fix.
+
+    Returns the model, the warnings and the tables the files could fill (the metrics of the others are null).
+    """
     given: dict[FileKind, Path] = {
         kind: path for kind in ("calls", "leads", "meetings", "payments")
         if (path := getattr(args, kind)) is not None
     }
+    if not given:
+        raise UsageError("no input: give at least one of --calls, --leads, --meetings, --payments")
     overrides = _overrides(args.map, given)
     uploads = []
     for kind, path in given.items():
@@ -116,23 +139,44 @@ def load(args: argparse.Namespace) -> tuple[Prepared, list[str]]:
         raise UsageError("; ".join(bundle.errors))
     warnings: list[str] = []
     for imported in bundle.files:
-        missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None]
+        missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None
+                   and not _stood_in(imported, f)]
         if missing:
             raise UsageError(
                 f"{imported.name}: cannot tell which column holds {', '.join(missing)}; "
                 f"name it with --map {imported.kind}.{missing[0]}=HEADER"
             )
+        if (problem := _nothing_usable(imported)) is not None:
+            raise UsageError(problem)
+        warnings.extend(imported.warnings)
         if imported.rejected:
-            first = imported.issues.filter(pl.col("action") == "row rejected").row(0, named=True)
+            first = imported.issues.filter(pl.col("action") == REJECTED).row(0, named=True)
             warnings.append(
                 f"{imported.name}: {imported.rejected} of {imported.rows_in_file} rows rejected "
                 f"(first: row {first['row']}, column {first['column']}, {first['reason']})"
             )
-        ignored = imported.issues.filter(pl.col("action") != "row rejected").height
+        if imported.skipped:
+            reasons = imported.issues.filter(pl.col("action") == SKIPPED).group_by("reason").len().sort(
+                "len", descending=True)
+            warnings.append(f"{imported.name}: {imported.skipped} row(s) skipped — " + "; ".join(
+                f"{n}: {reason}" for reason, n in reasons.iter_rows()))
+        ignored = imported.issues.filter(pl.col("action") == VALUE_IGNORED).height
         if ignored:
             warnings.append(f"{imported.name}: {ignored} value(s) not understood and left empty")
+    available = bundle.available
+    missing_tables = sorted(set(TABLES) - available)
+    if missing_tables:
+        warnings.append(f"no {' / '.join(missing_tables)} data in the input: the metrics that need "
+                        f"{'them' if len(missing_tables) > 1 else 'it'} are null")
     model = prepare(bundle.dataset)
-    return model, [*warnings, *model.warnings]
+    return model, [*warnings, *model.warnings], available
+
+
+def _stood_in(imported: FileImport, name: str) -> bool:
+    """A required field found elsewhere: a call's employee in the ends of the call, a lead's set to "not set"."""
+    if imported.kind == "calls" and name == "employee":
+        return any(imported.mapping.get(end) for end in CALL_ENDS)
+    return imported.kind == "leads" and name == "employee"
 
 
 def filters_of(args: argparse.Namespace) -> Filters:
@@ -154,12 +198,18 @@ def _write(data: bytes | str, output: Path | None) -> None:
         sys.stdout.write(data)
 
 
+def _finite(row: dict[str, object]) -> dict[str, object]:
+    """JSON has no NaN or infinity: a number that is not finite is written as null."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
+
+
 def run_metrics(args: argparse.Namespace) -> None:
-    model, warnings = load(args)
-    table = compute(model, args.by, filters_of(args), args.mode)
+    model, warnings, available = load(args)
+    table = without_missing(compute(model, args.by, filters_of(args), args.mode), available)
     if args.format == "json":
-        _write(json.dumps({"rows": table.to_dicts(), "warnings": warnings}, ensure_ascii=False, indent=2) + "\n",
-               args.output)
+        rows = [_finite(r) for r in table.to_dicts()]
+        _write(json.dumps({"rows": rows, "warnings": warnings}, ensure_ascii=False, indent=2, allow_nan=False)
+               + "\n", args.output)
     elif args.format == "csv":
         _write(export.to_csv(table), args.output)
     else:
@@ -171,14 +221,15 @@ def run_metrics(args: argparse.Namespace) -> None:
 def run_diagnose(args: argparse.Namespace) -> None:
     from analytics.diagnostics import diagnose, findings_text  # late: only this command needs it
 
-    model, warnings = load(args)
+    model, warnings, _ = load(args)
     try:
         report = diagnose(model, filters_of(args), month=args.month, threshold=args.threshold)
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.format == "json":
         payload = {"month": report.month, "findings": report.findings, "warnings": warnings}
-        _write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", args.output)
+        payload["findings"] = [_finite(f) for f in report.findings]
+        _write(json.dumps(payload, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n", args.output)
     else:
         _write(findings_text(report, args.lang), args.output)
 
@@ -191,3 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

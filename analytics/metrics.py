@@ -172,6 +172,24 @@ def aggregate(frame: pl.DataFrame | pl.LazyFrame, by: tuple[str, ...] | list[str
     return grouped.with_columns(derived()).select(*by, *METRIC_KEYS).collect()
 
 
+# The tables each metric is counted from: with a calls log alone, the metrics of deals are unknown, not zero.
+NEEDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("calls_60s", "calls_total", "minutes_on_line"), frozenset({"calls"})),
+    **dict.fromkeys(("leads_new", "leads_target", "leads_nontarget"), frozenset({"leads"})),
+    **dict.fromkeys(("meetings_scheduled", "meetings_confirmed", "meetings_held", "conv_scheduled_to_confirmed",
+                     "conv_confirmed_to_held", "conv_scheduled_to_held"), frozenset({"meetings"})),
+    "conv_call_to_scheduled": frozenset({"calls", "meetings"}),
+    **dict.fromkeys(("payments", "revenue", "conv_held_to_paid"), frozenset({"meetings", "payments"})),
+    **dict.fromkeys(("paid_without_meeting", "revenue_without_meeting"), frozenset({"payments"})),
+}
+
+
+def without_missing(table: pl.DataFrame, available: frozenset[str] | set[str]) -> pl.DataFrame:
+    """Null the metrics whose tables no input provided (SPEC §7: with calls alone, only 1 and 1.1 are numbers)."""
+    unknown = [key for key, needs in NEEDS.items() if key in table.columns and not needs <= available]
+    return table.with_columns(pl.lit(None, table.schema[key]).alias(key) for key in unknown)
+
+
 def compute(
     model: Prepared,
     by: tuple[str, ...] | list[str] = (),

@@ -85,8 +85,11 @@ def test_csv_and_xlsx_outputs(files, tmp_path, capsys) -> None:
 
 def test_map_overrides_a_column(files, capsys) -> None:
     base = ["metrics", "--calls", str(files["calls"]), "--leads", str(files["leads"])]
-    out = run_json(capsys, *base, "--map", "calls.duration_s=Номер клиента")  # silly, but it must win
-    assert out["rows"][0]["calls_60s"] == 3
+    # Silly, but it must win — and 89 000 000 001 seconds is no call: every row is rejected, nothing usable: exit 2.
+    assert main([*base, "--map", "calls.duration_s=Номер клиента"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "calls.csv: nothing usable — all 3 rows rejected" in error
+    assert "longer than 24 hours" in error
     out = run_json(capsys, *base, "--map", "meetings.held=Встреча подтверждена")  # a leads-file column
     assert out["rows"][0]["meetings_held"] == 1
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analytics import normalize
 from analytics.importing import values
-from analytics.importing.converting import REJECTED, guess_step
+from analytics.importing.converting import REJECTED, SKIPPED, VALUE_IGNORED, guess_step
 from analytics.importing.mapping import detect, normalise_header
 from analytics.importing.pipeline import Memory, Upload, import_files, import_one
 from analytics.importing.reading import BadFile, read_raw
@@ -258,9 +258,9 @@ def test_a_confirmed_mapping_is_remembered_for_the_same_headers() -> None:
 
 def test_map_overrides_detection() -> None:
     content = "Дата;Сотрудник;Длительность;Разговор\n05.10.2026 10:00;Анна;00:01:00;00:00:30\n".encode()
-    assert imported(content).tables["calls"]["duration_s"].to_list() == [60]
-    fixed = imported(content, overrides={"duration_s": "Разговор"})
-    assert fixed.tables["calls"]["duration_s"].to_list() == [30]
+    assert imported(content).tables["calls"]["duration_s"].to_list() == [30]  # talk time beats the whole call
+    fixed = imported(content, overrides={"duration_s": "Длительность"})
+    assert fixed.tables["calls"]["duration_s"].to_list() == [60]
     with pytest.raises(BadFile, match="no column named 'Нет такой'"):
         imported(content, overrides={"duration_s": "Нет такой"})
 
@@ -272,19 +272,22 @@ def test_every_row_is_accounted_for() -> None:
         "Дата и время;Сотрудник;Длительность разговора;Направление\n"
         "05.10.2026 10:00;Анна;00:01:00;исходящий\n"
         "когда-то;Анна;00:01:00;исходящий\n"        # bad date: rejected
-        "05.10.2026 10:02;;00:01:00;исходящий\n"    # no employee: rejected
+        "05.10.2026 10:02;;00:01:00;исходящий\n"    # no employee: a call nobody took, skipped
         "05.10.2026 10:03;Анна;долго;исходящий\n"   # bad duration: rejected
         "05.10.2026 10:04;Анна;00:00:10;вбок\n"     # bad direction: kept, value left empty
         "2026-10-05 10:05;Анна;15;входящий\n"       # another date format in the same column: fine
     ).encode()
     result = imported(content)
-    assert result.rows_in_file == 6 and result.imported == 3 and result.rejected == 3
-    assert result.imported + result.rejected == result.rows_in_file == result.tables["calls"].height + 3
+    assert (result.rows_in_file, result.imported, result.skipped, result.rejected) == (6, 3, 1, 2)
+    assert result.imported + result.skipped + result.rejected == result.rows_in_file == \
+        result.tables["calls"].height + 3
     rejected = result.issues.filter(pl.col("action") == REJECTED)
     assert rejected.select("row", "column", "value").rows() == [
-        (3, "Дата и время", "когда-то"), (4, "Сотрудник", None), (5, "Длительность разговора", "долго")]
+        (3, "Дата и время", "когда-то"), (5, "Длительность разговора", "долго")]
     assert all(rejected["file"] == "file.csv")
-    kept = result.issues.filter(pl.col("action") != REJECTED)
+    skipped = result.issues.filter(pl.col("action") == SKIPPED)
+    assert skipped["row"].to_list() == [4] and "reached no employee" in skipped["reason"][0]
+    kept = result.issues.filter(pl.col("action") == VALUE_IGNORED)
     assert kept.select("row", "column", "value").rows() == [(6, "Направление", "вбок")]
     assert "not a call direction" in kept["reason"][0]
 
@@ -323,4 +326,6 @@ def test_a_large_file_is_read_whole(tmp_path) -> None:
     content = header.encode("cp1251") + body * copies
     assert len(content) > 200 * 1024 * 1024
     result = imported(content, "big.csv")
-    assert result.rows_in_file == 100_000 * copies == result.imported
+    # The same call ids come back in every copy: each call is kept once, the repeats are accounted as skipped.
+    assert result.rows_in_file == 100_000 * copies == result.imported + result.skipped
+    assert result.imported == 100_000 and result.rejected == 0

@@ -32,8 +32,8 @@ def check(content: bytes, name: str) -> None:
     except BadFile as error:
         assert str(error).startswith(name + ":")
         return
-    assert result.imported + result.rejected == result.rows_in_file
-    assert 0 <= result.rejected <= result.rows_in_file
+    assert result.imported + result.skipped + result.rejected == result.rows_in_file
+    assert 0 <= result.rejected <= result.rows_in_file and 0 <= result.skipped <= result.rows_in_file
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

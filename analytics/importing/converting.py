@@ -1,7 +1,9 @@
-"""Turn a recognised file into canonical rows, accounting for every row: imported or rejected, with the reason.
+"""Turn a recognised file into canonical rows, accounting for every row: imported, skipped or rejected, with the reason.
 
-A row is rejected when a required value is empty or not understood; an optional value that is not understood
-is left empty and reported, and the row is kept. Nothing is dropped silently.
+A row is rejected when a required value is empty, not understood or implausible; an optional value that is not
+understood is left empty and reported, and the row is kept. A row that is fine but is not a record of its own — another
+leg of the same call, a call that reached nobody — is skipped and reported. Nothing is dropped silently:
+imported + skipped + rejected = rows in the file.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import polars as pl
 
 from analytics import schema
 from analytics.importing import values
-from analytics.importing.mapping import DATETIME_FIELDS, REQUIRED, FileKind, normalise_header
+from analytics.importing.mapping import CALL_ENDS, DATETIME_FIELDS, REQUIRED, FileKind
 from analytics.importing.reading import ROW, RawFile
+from analytics.importing.report import ISSUE_SCHEMA, NOTED, REJECTED, SKIPPED, VALUE_IGNORED
+
+__all__ = ["ISSUE_SCHEMA", "NOT_SET", "REJECTED", "SKIPPED", "STEPS", "VALUE_IGNORED", "FileImport", "Step", "convert",
+           "guess_step", "stage_values"]
 
 Step = Literal["none", "booked", "confirmed", "held", "paid"]
 STEPS: tuple[Step, ...] = ("none", "booked", "confirmed", "held", "paid")
-ISSUE_SCHEMA = pl.Schema(
-    {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String,
-     "action": pl.String}
-)
-REJECTED, VALUE_IGNORED = "row rejected", "value left empty"
+NOT_SET = "не указан / not set"  # the employee of leads from a file with no responsible person (never guessed)
+
+_EXTENSION = r"^(\d{2,5})$"
+_CHANNEL_EXTENSION = r"(?i)^(?:sip|pjsip|iax2|local|dahdi|sccp|skinny|h323|mgcp|unistim|webrtc)/(\d{2,5})(?:[-@;/].*)?$"
 
 
 def guess_step(label: str) -> Step:
@@ -32,7 +37,7 @@ def guess_step(label: str) -> Step:
     if any(w in text for w in ("не подтвержд", "не провед", "не состоял", "не приш", "неявк", "no-show", "no show",
                                "отмен", "перенес", "cancel")):
         return "booked"
-    if any(w in text for w in ("не реализ", "отказ", "lost", "проигр", "нецелев")):
+    if any(w in text for w in ("не реализ", "отказ", "lost", "lose", "проигр", "нецелев", "junk")):
         return "none"
     for step, words in (
         ("paid", ("успешн", "оплач", "оплата получена", "won", "выигр", "paid", "реализовано")),
@@ -49,21 +54,27 @@ def guess_step(label: str) -> Step:
 class Parser:
     """How a field's text becomes a value: `fast` reads the spellings this column uses, `full` every spelling.
 
-    Only the rows `fast` cannot read are given to `full`, which keeps millions of rows quick.
+    Only the rows `fast` cannot read are given to `full`, which keeps millions of rows quick. `plausible` says
+    whether a parsed value can be true; a value that cannot is reported with `implausible`.
     """
 
     fast: Callable[[pl.Expr], pl.Expr]
     full: Callable[[pl.Expr], pl.Expr]
     described: str
+    plausible: Callable[[pl.Expr], pl.Expr] | None = None
+    implausible: str = ""
 
 
 def parser_for(name: str, column: pl.Series) -> Parser:
     if name in DATETIME_FIELDS:
-        formats, serial = values.formats_in(column)
-        return Parser(lambda e: values.datetime_(e, formats, serial), values.datetime_, "not a date")
+        formats, serial, epoch = values.formats_in(column)
+        return Parser(lambda e: values.datetime_(e, formats, serial, epoch),
+                      lambda e: values.datetime_(e, epoch=epoch), "not a date",
+                      values.plausible_date, values.implausible_date_reason())
     if name == "duration_s":
         return Parser(values.duration_seconds_fast, values.duration_seconds,
-                      "not a duration (seconds, MM:SS or HH:MM:SS)")
+                      "not a duration (seconds, MM:SS or HH:MM:SS)", values.plausible_duration,
+                      values.IMPLAUSIBLE_DURATION)
     simple: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {
         "confirmed": (values.boolean, "not a yes/no value"),
         "held": (values.boolean, "not a yes/no value"),
@@ -85,8 +96,8 @@ def _parse(frame: pl.DataFrame, name: str, header: str) -> pl.Series:
     # Few distinct values (flags, directions, stages): parse each once. A sample tells cheaply whether to look.
     if column.head(20_000).n_unique() * 20 < min(frame.height, 20_000) and \
             (distinct := column.drop_nulls().unique()).len() * 20 < frame.height:
-        lookup = distinct.to_frame().with_columns(parser.full(pl.col(header)).alias(name))
-        return frame[header].replace_strict(lookup[header], lookup[name], default=None).alias(name)
+        lookup = distinct.to_frame("raw").with_columns(parser.full(pl.col("raw")).alias("parsed"))
+        return column.replace_strict(lookup["raw"], lookup["parsed"], default=None).alias(name)
     # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
         return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
@@ -121,42 +132,117 @@ class FileImport:
     stage_values: pl.DataFrame | None = None  # stage/status value, its row count and the step it maps to
     stage_column: str | None = None  # which field the stage values come from: "stage" or "meeting_status"
     samples: dict[str, list[str]] = field(default_factory=dict)  # header → a few values, for the mapping editor
+    fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # further columns of a coalesced field
+    warnings: tuple[str, ...] = ()  # about the whole file, e.g. "no responsible person"
+    encoding: str = ""
+
+    def _rows(self, action: str) -> pl.Series:
+        return self.issues.filter(pl.col("action") == action)["row"].unique()
 
     @property
     def rejected(self) -> int:
-        return self.issues.filter(pl.col("action") == REJECTED).select(pl.col("row").n_unique()).item()
+        return self._rows(REJECTED).len()
+
+    @property
+    def skipped(self) -> int:
+        rejected = self._rows(REJECTED)
+        return self._rows(SKIPPED).filter(~self._rows(SKIPPED).is_in(rejected.implode())).len()
 
     @property
     def imported(self) -> int:
-        return self.rows_in_file - self.rejected
+        return self.rows_in_file - self.rejected - self.skipped
 
 
-def _with_asterisk_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """Asterisk logs the extension on one side and the client on the other: the short number is the employee."""
-    short = lambda c: pl.col(c).str.contains(r"^\d{2,5}$")  # noqa: E731
-    return frame.with_columns(
-        pl.when(short("src")).then(pl.col("src")).when(short("dst")).then(pl.col("dst")).alias("employee"),
-        pl.when(short("src")).then(pl.col("dst")).otherwise(pl.col("src")).alias("phone"),
-        pl.when(short("src")).then(pl.lit("out")).when(short("dst")).then(pl.lit("in")).alias("direction"),
+# ---- calls: who talked, to whom, which leg ------------------------------------------------------------------------
+
+def _end(present: Mapping[str, str], name: str) -> pl.Expr:
+    return pl.col(present[name]) if name in present else pl.lit(None, pl.String)
+
+
+def _call_ends(present: Mapping[str, str]) -> dict[str, pl.Expr]:
+    """The employee, the client's number and the direction of a call from the ends a PBX log names.
+
+    The employee is the named column (`Кто ответил`, `Answered by`) where filled; else the extension on the caller's
+    side (its channel `SIP/205-…`, else a 2–5 digit number) — an outgoing call; else on the callee's side — an
+    incoming one. A 6-digit DID in `dst` is not an extension: the agent is then found in `dstchannel`.
+    """
+    def extension(number: str, channel: str) -> pl.Expr:
+        return pl.coalesce(_end(present, channel).str.extract(_CHANNEL_EXTENSION, 1),
+                           _end(present, number).str.strip_chars().str.extract(_EXTENSION, 1))
+
+    caller, callee = extension("caller", "caller_channel"), extension("callee", "callee_channel")
+    named = values.blank(_end(present, "employee"))
+    long_caller = pl.when(caller.is_null()).then(_end(present, "caller"))
+    long_callee = pl.when(callee.is_null()).then(_end(present, "callee"))
+    return {
+        "employee": pl.coalesce(named, caller, callee),
+        "_phone_from_ends": pl.coalesce(long_caller, long_callee),
+        "_direction_from_ends": pl.when(named.is_null() & caller.is_not_null()).then(pl.lit("out"))
+        .when(named.is_null() & callee.is_not_null()).then(pl.lit("in"))
+        .when(caller.is_not_null() & callee.is_null()).then(pl.lit("out"))
+        .when(callee.is_not_null() & caller.is_null()).then(pl.lit("in")),
+    }
+
+
+def _answered(present: Mapping[str, str]) -> pl.Expr:
+    """Whether the PBX says the call was answered; null where the file has no disposition (talk time tells then)."""
+    if "disposition" not in present:
+        return pl.lit(None, pl.Boolean)
+    text = pl.col(present["disposition"]).str.to_uppercase()
+    no = text.str.contains("NO ANSWER|НЕ ОТВЕЧ|НЕОТВЕЧ|ПРОПУЩ|BUSY|FAILED|CONGESTION")
+    return text.str.contains("ANSWER|ОТВЕЧ|ПРИНЯТ|УСПЕШ") & ~no
+
+
+def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """Issues for the other legs of calls logged in several rows (ring groups, transfers): one call is kept as its
+    leg with an agent, answered, longest — never simply the first leg."""
+    with_id = rows.filter(pl.col("call_id").is_not_null())
+    if with_id.is_empty() or with_id["call_id"].n_unique() == with_id.height:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    ranked = with_id.sort(
+        [pl.col("employee").is_not_null(), pl.col("_answered"), pl.col("duration_s").fill_null(0), pl.col(ROW)],
+        descending=[True, True, True, False],
     )
+    others = ranked.filter(~pl.col("call_id").is_first_distinct())
+    return others.select(
+        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
+        pl.col("call_id").alias("value"),
+        pl.lit("another leg of the same call: the call is kept once, as its answered, longest leg").alias("reason"),
+        pl.lit(SKIPPED).alias("action"),
+    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
 
 
-def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str | None], kind: FileKind,
-            file_name: str) -> pl.DataFrame:
+def _nobody(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """Calls no employee took (IVR, queue timeouts, missed) count for nobody: skipped, reported, not broken."""
+    return rows.filter(pl.col("employee").is_null()).select(
+        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit("the call reached no employee (IVR, queue or missed): it counts for nobody").alias("reason"),
+        pl.lit(SKIPPED).alias("action"),
+    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+
+
+# ---- issues ------------------------------------------------------------------------------------------------------
+
+def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str], kind: FileKind,
+            file_name: str, parsers: Mapping[str, Parser], soft: frozenset[str]) -> pl.DataFrame:
+    """Every value of a mapped column that is empty where required, not understood, or implausible."""
     parts: list[pl.LazyFrame] = []
     for name, header in mapping.items():
-        if header is None:
-            continue
-        described = parser_for(name, raw[header]).described
+        parser = parsers[name]
         text = values.blank(pl.col(header))
-        required = name in REQUIRED[kind]
+        required = name in REQUIRED[kind] and name not in soft
+        value = pl.col(f"_parsed_{name}")
         reason = (
             pl.when(text.is_null() & required).then(pl.lit(f"{name}: required value is empty"))
-            .when(text.is_not_null() & pl.col(f"_parsed_{name}").is_null())
-            .then(pl.lit(f"{name}: {described}"))
+            .when(text.is_not_null() & value.is_null()).then(pl.lit(f"{name}: {parser.described}"))
         )
+        if parser.plausible is not None:
+            reason = reason.when(value.is_not_null() & ~parser.plausible(value)).then(
+                pl.lit(f"{name}: {parser.implausible}"))
         parts.append(
-            pl.concat([raw.lazy(), parsed.lazy().select(pl.col(name).alias(f"_parsed_{name}"))], how="horizontal")
+            pl.concat([raw.lazy().select(ROW, header), parsed.lazy().select(pl.col(name).alias(f"_parsed_{name}"))],
+                      how="horizontal")
             .select(
                 pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(header).alias("column"),
                 pl.col(header).alias("value"), reason.alias("reason"),
@@ -165,7 +251,7 @@ def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str |
             .filter(pl.col("reason").is_not_null())
         )
     for name in REQUIRED[kind]:
-        if mapping.get(name) is None:
+        if mapping.get(name) is None and name not in soft:
             parts.append(
                 raw.lazy().select(
                     pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
@@ -176,8 +262,22 @@ def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str |
             )
     if not parts:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
-    return pl.concat(parts).sort("row", "column").collect().cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+    long = pl.col("value").str.len_chars() > 200  # a megabyte-long cell must not blow up the report
+    return pl.concat(parts).with_columns(
+        pl.when(long).then(pl.col("value").str.slice(0, 200) + pl.lit("…")).otherwise(pl.col("value")).alias("value")
+    ).collect().cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
 
+
+def _refunds(rows: pl.DataFrame, header: str, file_name: str) -> pl.DataFrame:
+    """A negative amount is a refund: it is kept (it lowers revenue) and pointed out."""
+    return rows.filter(pl.col("amount") < 0).select(
+        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(header).alias("column"),
+        pl.col("amount").cast(pl.String).alias("value"),
+        pl.lit("amount: a negative amount, kept as a refund").alias("reason"), pl.lit(NOTED).alias("action"),
+    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+
+
+# ---- deals and meetings ------------------------------------------------------------------------------------------
 
 def _step_rank(column: str, step_map: Mapping[str, Step]) -> pl.Expr:
     ranks = {value: STEPS.index(step) for value, step in step_map.items()}
@@ -206,7 +306,8 @@ def stage_values(frame: pl.DataFrame, header: str, saved: Mapping[str, Step] | N
     return counts.with_columns(pl.Series("step", steps, dtype=pl.String))
 
 
-def _leads_tables(rows: pl.DataFrame, mapped: set[str], step_maps: Mapping[str, Mapping[str, Step]]) -> dict:
+def _leads_tables(rows: pl.DataFrame, mapped: set[str],
+                  step_maps: Mapping[str, Mapping[str, Step]]) -> dict[schema.TableName, pl.DataFrame]:
     """A deals file: the lead itself, and its meeting and payment where the columns or the stage show them."""
     rank = _funnel_rank(mapped, step_maps)
     at_least = lambda step: rank >= STEPS.index(step)  # noqa: E731
@@ -242,24 +343,73 @@ def _leads_tables(rows: pl.DataFrame, mapped: set[str], step_maps: Mapping[str, 
     return {"leads": leads, "meetings": meetings, "payments": payments}
 
 
+# ---- one file ----------------------------------------------------------------------------------------------------
+
 def convert(
     raw: RawFile,
     kind: FileKind,
     mapping: Mapping[str, str | None],
     step_maps: Mapping[str, Mapping[str, Step]] | None = None,
+    fallbacks: Mapping[str, tuple[str, ...]] | None = None,
 ) -> FileImport:
     """Map, parse and validate one file; the result accounts for every row of it."""
     step_maps = step_maps or {}
-    frame = _with_asterisk_columns(raw.frame) if raw.format == "asterisk" else raw.frame
+    frame = raw.frame
     present = {name: header for name, header in mapping.items() if header is not None and header in frame.columns}
-    parsed = frame.select(ROW).with_columns(_parse(frame, n, h) for n, h in present.items())
-    if kind == "leads" and "phone" in present:  # a CRM may fill any of its phone columns
-        others = [h for h in frame.columns if h != present["phone"] and normalise_header(h) in (
-            "мобильный телефон", "рабочий телефон", "телефон", "домашний телефон", "другой телефон", "phone")]
-        parsed = parsed.with_columns(pl.coalesce("phone", *(frame[h] for h in others)).alias("phone"))
-    issues = _issues(frame, parsed, present, kind, raw.name)
+    extra = {name: tuple(h for h in headers if h in frame.columns) for name, headers in (fallbacks or {}).items()
+             if name in present}
+    warnings: list[str] = []
+    soft: set[str] = set()
+    ends = {n: h for n, h in present.items() if n in (*CALL_ENDS, "disposition")}
+    fields = {n: h for n, h in present.items() if n not in ends}
+    if kind == "calls":
+        soft.add("employee")  # a call nobody took is skipped, not rejected
+        fields.pop("employee", None)
+    if kind == "leads" and "employee" not in present:
+        soft.add("employee")
+        warnings.append(f"{raw.name}: no column names the responsible person; the leads are imported with the "
+                        f"employee “{NOT_SET}” — sources can be compared, people cannot")
+
+    parsers = {n: parser_for(n, frame[h]) for n, h in fields.items()}
+    parsed = frame.select(ROW).with_columns(_parse(frame, n, h) for n, h in fields.items())
+    issues = _issues(frame, parsed, fields, kind, raw.name, parsers, frozenset(soft))
+    for name, headers in extra.items():  # the further columns of a field fill its gaps, row by row
+        more = [_parse(frame, name, h).alias(f"_{i}") for i, h in enumerate(headers)]
+        parsed = parsed.with_columns(pl.coalesce(pl.col(name), *more).alias(name))
+    plausible = [pl.when(p.plausible(pl.col(n))).then(pl.col(n)).alias(n) for n, p in parsers.items() if p.plausible]
+    parsed = parsed.with_columns(plausible)
+
+    if kind == "calls":
+        derived = frame.select(ROW, **_call_ends(present), _said_answered=_answered(present))
+        own = lambda name: [pl.col(name)] if name in parsed.columns else []  # noqa: E731
+        parsed = parsed.join(derived, on=ROW, how="left").with_columns(
+            pl.coalesce(*own("phone"), "_phone_from_ends").alias("phone"),
+            pl.coalesce(*own("direction"), "_direction_from_ends").alias("direction"),
+        )
+        if "duration_s" in present:  # an unanswered call has an empty talk time: a call of 0 s, not a broken row
+            empty = values.blank(pl.col(present["duration_s"])).is_null()
+            parsed = parsed.with_columns(
+                pl.when(frame.select(empty).to_series()).then(pl.lit(0, pl.Int64)).otherwise(pl.col("duration_s"))
+                .alias("duration_s"))
+            parsed = parsed.with_columns(
+                pl.coalesce("_said_answered", pl.col("duration_s").fill_null(0) > 0).alias("_answered"))
+            issues = issues.filter(pl.col("reason") != "duration_s: required value is empty")
+    if kind == "leads" and "employee" not in present:
+        parsed = parsed.with_columns(pl.lit(NOT_SET).alias("employee"))
+
     rejected_rows = issues.filter(pl.col("action") == REJECTED)["row"].unique()
     rows = parsed.filter(~pl.col(ROW).is_in(rejected_rows.implode()))
+    if kind == "calls":
+        legs = _legs(rows, raw.name) if {"call_id", "_answered"} <= set(rows.columns) else \
+            pl.DataFrame(schema=ISSUE_SCHEMA)
+        rows = rows.filter(~pl.col(ROW).is_in(legs["row"].implode()))
+        nobody = _nobody(rows, raw.name)
+        rows = rows.filter(pl.col("employee").is_not_null())
+        issues = pl.concat([issues, legs, nobody])
+    if "amount" in rows.columns:
+        issues = pl.concat([issues, _refunds(rows, present["amount"], raw.name)])
+    issues = pl.concat([raw.notes.with_columns(pl.lit(raw.name).alias("file")).cast(ISSUE_SCHEMA), issues]).sort(
+        "row", "column", nulls_last=True)
 
     stages, stage_column = None, None
     for column in ("stage", "meeting_status"):
@@ -269,12 +419,16 @@ def convert(
             stage_column = column
             break
 
-    if any(present.get(name) is None for name in REQUIRED[kind]):
+    unmapped = [n for n in REQUIRED[kind] if n not in present and n not in soft]
+    if kind == "calls" and "employee" not in present and not ends:
+        unmapped.append("employee")
+    tables: dict[schema.TableName, pl.DataFrame]
+    if unmapped:
         # Every row is already rejected for the unmapped column; there is nothing to build.
-        produced = ("leads", "meetings", "payments") if kind == "leads" else (kind,)
+        produced: tuple[schema.TableName, ...] = ("leads", "meetings", "payments") if kind == "leads" else (kind,)
         tables = {name: schema.empty(name) for name in produced}
     elif kind == "leads":
-        tables = _leads_tables(rows, set(present), step_maps)
+        tables = _leads_tables(rows, set(present) | {"employee"}, step_maps)
     elif kind == "meetings":
         rank = _funnel_rank(set(present), step_maps)
         flag = lambda name: _flag(name, set(present))  # noqa: E731
@@ -285,7 +439,7 @@ def convert(
     else:
         tables = {kind: rows}
     tables = {name: schema.conform(t, name) for name, t in tables.items()}
-    samples = {h: raw.frame[h].drop_nulls().head(1000).unique(maintain_order=True).head(3).to_list()
+    samples = {h: [str(v) for v in raw.frame[h].drop_nulls().head(1000).unique(maintain_order=True).head(3).to_list()]
                for h in raw.headers}
     return FileImport(raw.name, raw.format, kind, dict(mapping), raw.rows, tables, issues, stages, stage_column,
-                      samples)
+                      samples, dict(extra), tuple(warnings), raw.encoding)

@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
+import phonenumbers
 import polars as pl
 
 from analytics.importing import values
-from analytics.importing.reading import ROW, RawFile
+from analytics.importing.reading import ROW, BadFile, RawFile
 
 FileKind = Literal["calls", "leads", "meetings", "payments"]
 FILE_KINDS: tuple[FileKind, ...] = ("calls", "leads", "meetings", "payments")
 
 # Fields a file of each kind may carry. A leads (deals) file may also carry its meeting and payment (SPEC §2).
+# A PBX log names the two ends of a call (caller, callee) and their channels rather than "the employee": the converter
+# finds the employee's extension there (see converting.py).
 MEETING_FIELDS = (
     "booked_at", "meeting_at", "confirmed", "confirmed_at", "held", "held_at", "hunter", "meeting_status",
 )
+CALL_ENDS = ("caller", "callee", "caller_channel", "callee_channel")
 FIELDS: dict[FileKind, tuple[str, ...]] = {
-    "calls": ("started_at", "employee", "duration_s", "direction", "lead_id", "phone", "call_id"),
+    "calls": ("started_at", "employee", "duration_s", "direction", "lead_id", "phone", "call_id", *CALL_ENDS,
+              "disposition"),
     "leads": (
         "lead_id", "created_at", "employee", "source", "is_target", "phone", "stage", *MEETING_FIELDS,
         "paid_at", "closed_at", "amount",
@@ -39,6 +44,15 @@ REQUIRED: dict[FileKind, tuple[str, ...]] = {
     "meetings": ("lead_id", "booked_at"),
     "payments": ("lead_id", "paid_at"),
 }
+# Where a required field may be found instead of its own column: a call's employee in the ends of the call; a lead
+# without a responsible person is imported as "not set" (with a warning) so that sources can still be compared.
+STAND_INS: dict[FileKind, dict[str, tuple[str, ...]]] = {
+    "calls": {"employee": CALL_ENDS},
+    "leads": {"employee": ("lead_id",)},
+}
+# Fields several columns may fill, row by row, in the order of their aliases (amoCRM has both `utm_source` and
+# `Источник`, either may be empty; a CRM fills any of its phone columns; a CDR has `linkedid`, else `uniqueid`).
+COALESCED = frozenset({"source", "phone", "call_id"})
 
 # Normalised header → field, per kind, in order of preference (the first alias present wins).
 _COMMON = {
@@ -46,10 +60,10 @@ _COMMON = {
                 "сделка", "лид", "lead", "deal"),
     "employee": ("ответственный", "сотрудник", "менеджер", "лидоруб", "оператор", "кто ответил", "пользователь",
                  "ответственный за сделку", "employee", "responsible", "manager", "owner", "agent", "operator",
-                 "user", "assigned to", "responsible user"),
+                 "user", "assigned to", "responsible user", "answered by", "assigned by id", "assigned by"),
     "phone": ("мобильный телефон", "рабочий телефон", "телефон", "номер клиента", "телефон клиента",
               "номер телефона", "номер абонента", "абонент", "клиент", "phone", "mobile phone", "work phone",
-              "client number", "client phone", "phone number", "number", "caller", "откуда", "куда"),
+              "client number", "client phone", "phone number", "number", "домашний телефон", "другой телефон"),
     "booked_at": ("дата назначения встречи", "встреча назначена", "дата назначения", "дата записи на встречу",
                   "booked at", "meeting booked", "booking date", "booked"),
     "meeting_at": ("дата встречи", "дата и время встречи", "время встречи", "встреча", "meeting date",
@@ -65,49 +79,61 @@ _COMMON = {
     "paid_at": ("дата оплаты", "дата платежа", "оплачено", "дата поступления оплаты", "paid at", "payment date",
                 "paid date", "paid"),
     "amount": ("сумма оплаты", "сумма платежа", "оплата", "amount", "payment amount", "paid amount", "бюджет",
-               "сумма", "budget", "revenue", "price"),
+               "сумма", "budget", "revenue", "price", "opportunity"),
 }
 ALIASES: dict[FileKind, dict[str, tuple[str, ...]]] = {
     "calls": {
+        # Grandstream's "Call Time" is a duration, not the start: it is no alias of anything.
         "started_at": ("дата и время", "дата звонка", "время звонка", "начало звонка", "начало", "время", "дата",
-                       "start", "started at", "call date", "calldate", "call time", "date", "datetime", "time"),
+                       "start", "start time", "started at", "started_at", "call date", "calldate", "date",
+                       "datetime", "time"),
         "employee": _COMMON["employee"],
-        "duration_s": ("длительность разговора", "время разговора", "длительность звонка", "длительность",
-                       "продолжительность", "разговор", "billsec", "talk time", "talk duration", "duration",
-                       "call duration"),
-        "direction": ("тип", "тип звонка", "направление", "direction", "type", "call type"),
+        "duration_s": ("длительность разговора", "время разговора", "продолжительность разговора", "разговор",
+                       "billsec", "talk time", "talk duration", "duration_s", "длительность звонка", "длительность",
+                       "продолжительность", "duration", "call duration"),
+        "direction": ("тип", "тип звонка", "направление", "direction", "type", "call type", "call direction"),
         "lead_id": _COMMON["lead_id"],
         "phone": _COMMON["phone"],
-        "call_id": ("id звонка", "идентификатор звонка", "call id", "call_id", "uniqueid", "id записи", "id"),
+        "call_id": ("id звонка", "идентификатор звонка", "call id", "call_id", "linkedid", "uniqueid", "unique id",
+                    "id записи", "id"),
+        "caller": ("откуда", "кто звонил", "номер звонящего", "caller number", "caller", "calling number", "src",
+                   "from", "call from", "cnum"),
+        "callee": ("куда", "кому звонили", "номер назначения", "callee number", "callee", "called number", "dst",
+                   "to", "call to"),
+        "caller_channel": ("channel", "source channel"),
+        "callee_channel": ("dstchannel", "destination channel"),
+        "disposition": ("disposition", "статус", "статус звонка", "status", "результат", "call status"),
     },
     "leads": {
         "lead_id": ("id", *_COMMON["lead_id"]),
         "created_at": ("дата создания сделки", "дата создания", "дата создания лида", "создана", "создан",
-                       "created at", "created", "date created", "created_at", "creation date", "дата"),
+                       "created at", "created", "date created", "created_at", "creation date", "date create",
+                       "дата"),
         "employee": _COMMON["employee"],
         "source": ("utm_source", "utm source", "рекламная система", "источник", "источник сделки",
-                   "источник лида", "канал", "source", "lead source", "channel"),
+                   "источник лида", "канал", "source", "lead source", "channel", "source id"),
         "is_target": ("квалификация", "целевой", "целевая", "целевой лид", "тип лида", "статус квалификации",
                       "is target", "is_target", "target", "qualification", "qualified"),
         "phone": _COMMON["phone"],
         "stage": ("этап сделки", "этап", "стадия сделки", "стадия", "статус", "статус сделки", "stage",
-                  "deal stage", "pipeline stage", "status"),
+                  "deal stage", "pipeline stage", "status", "stage id", "status id"),
         **{f: _COMMON[f] for f in MEETING_FIELDS},
         "paid_at": _COMMON["paid_at"],
-        "closed_at": ("дата закрытия", "дата закрытия сделки", "closed at", "close date", "closed"),
+        "closed_at": ("дата закрытия", "дата закрытия сделки", "closed at", "close date", "closedate",
+                      "closed_at"),
         "amount": _COMMON["amount"],
     },
     "meetings": {
         "lead_id": _COMMON["lead_id"],
         "setter": ("кто назначил", "назначил", "лидоруб", "setter", "booked by", "ответственный", "сотрудник"),
         **{f: _COMMON[f] for f in MEETING_FIELDS},
-        "booked_at": (*_COMMON["booked_at"], "создана", "дата создания", "created at"),
+        "booked_at": (*_COMMON["booked_at"], "booked_at", "создана", "дата создания", "created at"),
         "meeting_status": (*_COMMON["meeting_status"], "статус", "status"),
         "meeting_id": ("id встречи", "meeting id", "meeting_id", "id"),
     },
     "payments": {
         "lead_id": _COMMON["lead_id"],
-        "paid_at": (*_COMMON["paid_at"], "дата", "date"),
+        "paid_at": (*_COMMON["paid_at"], "paid_at", "дата", "date"),
         "amount": _COMMON["amount"],
     },
 }
@@ -115,6 +141,10 @@ ALIASES: dict[FileKind, dict[str, tuple[str, ...]]] = {
 DATETIME_FIELDS = frozenset(
     {"started_at", "created_at", "booked_at", "meeting_at", "confirmed_at", "held_at", "paid_at", "closed_at"}
 )
+# Headers that say "this is a contacts export", and headers any deals export has.
+_CONTACT_HEADERS = frozenset({"полное имя контакта", "дата создания контакта", "имя контакта", "contact name"})
+_DEAL_HEADERS = frozenset({"название сделки", "этап", "этап сделки", "бюджет", "воронка", "id сделки", "stage",
+                           "deal name", "сделка"})
 
 
 def normalise_header(header: str) -> str:
@@ -139,81 +169,150 @@ class Detection:
     kind: FileKind
     mapping: dict[str, str | None]  # field → header
     score: int
+    fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # COALESCED field → further headers
 
 
-def _by_header(headers: list[str], kind: FileKind) -> dict[str, str | None]:
+SAMPLE_ROWS = 500
+CONTENT_COLUMNS = 200  # content detection looks at this many unnamed columns at most: its cost must not grow with width
+
+
+def _filled(sample: pl.DataFrame) -> set[str]:
+    counts = sample.select(pl.all().is_not_null().sum()).row(0, named=True) if sample.width else {}
+    return {h for h, n in counts.items() if n}
+
+
+def _by_header(headers: list[str], kind: FileKind, filled: set[str]) -> tuple[dict[str, str | None], dict]:
+    """Each field's column by its header. Among several columns a field's aliases name, a filled one beats an
+    empty one; for COALESCED fields the others are kept as fallbacks, row by row."""
     normalised = {h: normalise_header(h) for h in headers}
     mapping: dict[str, str | None] = {}
+    fallbacks: dict[str, tuple[str, ...]] = {}
     taken: set[str] = set()
-    for field in FIELDS[kind]:
-        mapping[field] = None
-        for alias in _NORMALISED_ALIASES[kind].get(field, ()):
-            match = next((h for h in headers if normalised[h] == alias and h not in taken), None)
-            if match is not None:
-                mapping[field] = match
-                taken.add(match)
-                break
-    return mapping
+    for name in FIELDS[kind]:
+        matches = [h for alias in _NORMALISED_ALIASES[kind].get(name, ())
+                   for h in headers if normalised[h] == alias and h not in taken]
+        matches = list(dict.fromkeys(matches))
+        if not matches:
+            mapping[name] = None
+            continue
+        chosen = next((h for h in matches if h in filled), matches[0])
+        mapping[name] = chosen
+        taken.add(chosen)
+        if name in COALESCED:
+            rest = tuple(h for h in matches if h != chosen and h in filled)
+            if rest:
+                fallbacks[name] = rest
+                taken.update(rest)
+    return mapping, fallbacks
 
 
-def _share(frame: pl.DataFrame, column: str, parsed: pl.Expr) -> float:
-    sample = frame.select(pl.col(column)).drop_nulls().head(200)
-    if sample.is_empty():
-        return 0.0
-    return sample.select(parsed.is_not_null().mean()).item()
+_PHONE_TEXT = r"^\+?[\d\s()\-]{5,24}$"
 
 
-def _by_content(raw: RawFile, kind: FileKind, mapping: dict[str, str | None]) -> dict[str, str | None]:
+def looks_like_phones(column: pl.Series) -> bool:
+    """Most values of a sample are possible phone numbers (checked with `phonenumbers`): never dates, UUIDs or
+    `1543540774.0`-style ids."""
+    values_ = [v for v in column.drop_nulls().head(50).to_list() if isinstance(v, str)]
+    if not values_:
+        return False
+    good = 0
+    for value in values_:
+        digits = re.sub(r"\D", "", value)
+        if not re.match(_PHONE_TEXT, value) or re.match(r"^\d{4}-\d{2}-\d{2}", value) or not 5 <= len(digits) <= 15:
+            continue
+        if len(digits) < 10:  # an extension or a short service number: a phone, though not a client's
+            good += 1
+            continue
+        try:
+            number = phonenumbers.parse(value if value.startswith("+") else digits, "RU")
+        except phonenumbers.NumberParseException:
+            continue
+        good += phonenumbers.is_possible_number(number)
+    return good >= 0.8 * len(values_)
+
+
+def _by_content(sample: pl.DataFrame, headers: list[str], kind: FileKind,
+                mapping: dict[str, str | None]) -> dict[str, str | None]:
     """Fill required fields no header named from columns whose values look right."""
-    free = [h for h in raw.headers if h not in mapping.values()]
-    checks = {
+    used = set(mapping.values())
+    free = [h for h in headers if h not in used][:CONTENT_COLUMNS]
+    wanted = [f for f in (*REQUIRED[kind], "phone") if f in FIELDS[kind] and mapping.get(f) is None]
+    if not free or not wanted:
+        return mapping
+    filled = sample.select(pl.col(free).is_not_null().sum()).row(0, named=True)
+    free = [h for h in free if filled[h]]
+    if not free:
+        return mapping
+    checks: dict[str, Callable[[str], pl.Expr]] = {
         "duration_s": lambda c: pl.col(c).str.contains(r"^\d{1,2}:\d{2}(:\d{2})?$"),
-        "phone": lambda c: pl.col(c).str.replace_all(r"\D", "").str.len_chars() >= 10,
     }
-    for field in (*REQUIRED[kind], "phone"):
-        if mapping.get(field) is not None or field not in FIELDS[kind]:
-            continue
-        if field in DATETIME_FIELDS:
-            test = lambda c: values.datetime_(pl.col(c))  # noqa: E731
-        elif field in checks:
-            test = lambda c, f=field: pl.when(checks[f](c)).then(True)  # noqa: E731
+    for name in wanted:
+        if name == "phone":
+            found = next((h for h in free if looks_like_phones(sample[h])), None)
         else:
-            continue
-        for header in free:
-            if _share(raw.frame, header, test(header)) >= 0.9:
-                mapping[field] = header
-                free.remove(header)
+            if name in DATETIME_FIELDS:
+                test = lambda c: values.datetime_(pl.col(c)).is_not_null()  # noqa: E731
+            elif name in checks:
+                test = checks[name]
+            else:
+                continue
+            if not free:
                 break
+            shares = sample.select(
+                (test(h).fill_null(False).sum() / max(filled[h], 1)).alias(h) for h in free).row(0, named=True)
+            found = next((h for h in free if shares[h] >= 0.9), None)
+        if found is not None:
+            mapping[name] = found
+            free.remove(found)
     return mapping
 
 
-def _phone_by_content(raw: RawFile, kind: FileKind, mapping: dict[str, str | None]) -> dict[str, str | None]:
-    """Several headers may name a phone (Sipuni's `Откуда` and `Куда`): take the one holding clients' numbers."""
-    aliases = _NORMALISED_ALIASES[kind].get("phone", ())
-    taken = {h for f, h in mapping.items() if f != "phone"}
-    candidates = [h for h in raw.headers if normalise_header(h) in aliases and h not in taken]
-    if len(candidates) > 1:
-        long_number = lambda c: pl.when(pl.col(c).str.replace_all(r"\D", "").str.len_chars() >= 10).then(True)  # noqa: E731
-        mapping["phone"] = max(candidates, key=lambda h: _share(raw.frame, h, long_number(h)))
-    return mapping
+def _checked_phone(sample: pl.DataFrame, mapping: dict[str, str | None], fallbacks: dict) -> None:
+    """A column named like a phone must hold phones: an id or a date under such a header is not taken."""
+    candidates = [h for h in (mapping.get("phone"), *fallbacks.get("phone", ())) if h]
+    good = [h for h in candidates if looks_like_phones(sample[h])]
+    mapping["phone"] = good[0] if good else None
+    if len(good) > 1:
+        fallbacks["phone"] = tuple(good[1:])
+    else:
+        fallbacks.pop("phone", None)
+
+
+def _satisfied(kind: FileKind, mapping: Mapping[str, str | None]) -> int:
+    """How many required fields are found, counting a field whose stand-ins are there."""
+    count = 0
+    for name in REQUIRED[kind]:
+        stand_ins = STAND_INS.get(kind, {}).get(name, ())
+        count += mapping.get(name) is not None or (kind == "calls" and any(mapping.get(s) for s in stand_ins)) \
+            or (kind == "leads" and name == "employee" and mapping.get("lead_id") is not None)
+    return count
+
+
+def _refuse_contacts(raw: RawFile) -> None:
+    names = {normalise_header(h) for h in raw.headers}
+    if names & _CONTACT_HEADERS and not names & _DEAL_HEADERS:
+        raise BadFile(f"{raw.name}: this looks like a contacts export, not deals — in amoCRM export deals: "
+                      f"Сделки → … → Экспорт (in Bitrix24: CRM → Сделки → Экспорт)")
 
 
 def detect(raw: RawFile, kind: FileKind | None = None) -> Detection:
     """The most likely kind of file (unless given) and its column mapping."""
-    candidates = (kind,) if kind else FILE_KINDS
+    _refuse_contacts(raw)
+    sample = raw.frame.head(SAMPLE_ROWS)
+    filled = _filled(sample.drop(ROW))
     best: Detection | None = None
-    for candidate in candidates:
-        mapping = _by_content(raw, candidate, _phone_by_content(raw, candidate, _by_header(raw.headers, candidate)))
-        required = sum(mapping[f] is not None for f in REQUIRED[candidate])
+    for candidate in (kind,) if kind else FILE_KINDS:
+        mapping, fallbacks = _by_header(raw.headers, candidate, filled)
+        if "phone" in mapping:
+            _checked_phone(sample, mapping, fallbacks)
+        mapping = _by_content(sample, raw.headers, candidate, mapping)
+        required = _satisfied(candidate, mapping)
         matched = sum(v is not None for v in mapping.values())
         complete = required == len(REQUIRED[candidate])
         score = (1000 if complete else 0) + 10 * required + matched
         if best is None or score > best.score:
-            best = Detection(candidate, mapping, score)
+            best = Detection(candidate, mapping, score, fallbacks)
     assert best is not None
-    if raw.format == "asterisk" and best.kind == "calls":
-        best.mapping.update(started_at="start", duration_s="billsec", employee="employee", phone="phone",
-                            direction="direction", call_id="uniqueid" if "uniqueid" in raw.headers else None)
     return best
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from analytics import schema
 from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, convert
-from analytics.importing.mapping import FileKind, apply_overrides, detect, signature
+from analytics.importing.mapping import MEETING_FIELDS, FileKind, apply_overrides, detect, signature
 from analytics.importing.reading import BadFile, read_raw
 
 
@@ -36,6 +36,21 @@ class Bundle:
     dataset: schema.Dataset
     files: tuple[FileImport, ...]
     errors: tuple[str, ...]  # files that could not be read at all
+
+    @property
+    def available(self) -> frozenset[str]:
+        """The canonical tables the files could fill: a deals file gives meetings and payments only when it has
+        their columns (or a stage to derive them from)."""
+        tables: set[str] = set()
+        for f in self.files:
+            mapped = {name for name, header in f.mapping.items() if header}
+            tables.add(f.kind)
+            if f.kind == "leads":
+                if mapped & {*MEETING_FIELDS, "stage"}:
+                    tables.add("meetings")
+                if mapped & {"paid_at", "amount", "stage"}:
+                    tables.add("payments")
+        return frozenset(tables)
 
     @property
     def issues(self) -> pl.DataFrame:
@@ -68,10 +83,12 @@ def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
     if unknown:
         raise BadFile(f"{upload.name}: no column named {', '.join(map(repr, unknown))}; "
                       f"the columns are: {', '.join(raw.headers)}")
-    mapping = apply_overrides(apply_overrides(detection.mapping, remembered), upload.overrides)
+    chosen = {**remembered, **upload.overrides}
+    mapping = apply_overrides(detection.mapping, chosen)
+    fallbacks = {name: headers for name, headers in detection.fallbacks.items() if name not in chosen}
     steps = {column: {**memory.steps.get(column, {}), **upload.step_maps.get(column, {})}
              for column in ("stage", "meeting_status")}
-    return convert(raw, detection.kind, mapping, steps)
+    return convert(raw, detection.kind, mapping, steps, fallbacks)
 
 
 def combine(files: Sequence[FileImport]) -> schema.Dataset:

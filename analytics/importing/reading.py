@@ -1,29 +1,60 @@
 """Read an uploaded file's bytes into a table of text, whatever the format — detected from content, not the name.
 
-Every cell stays text here; parsing values is the converter's job, so that a bad value can be reported with
-its row and column instead of failing the whole file.
+Every cell stays text here; parsing values is the converter's job, so that a bad value can be reported with its row
+and column instead of failing the whole file. The reader looks at a sample first (encoding, delimiter, line ends,
+whether the first row is a header) and then lets Polars read the whole file in one go; only a file Polars cannot read
+(stray quotes, rows with extra fields) goes through Python's lenient `csv` module, which reports each row it cannot
+take. What the reader repairs or refuses is returned as issues (see report.py), never dropped silently.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+import charset_normalizer
 import fastexcel
 import polars as pl
 
-# Asterisk's Master.csv has no header; these are its columns (the last two are optional).
+from analytics.importing.report import NOTED, REJECTED, clip, issues
+
+ROW = "_row"  # the row number a person sees in the file (header = row 1)
+MAX_COLUMNS = 2_000  # no export has more; a file with more is refused before any work that grows with the columns
+MAX_LINE_BYTES = 1 << 20  # a first line longer than this is not a table's header
+SAMPLE_BYTES = 256 * 1024
+
+# Asterisk's cdr_csv writes no header. The layouts in use, told apart by their width and by where the disposition
+# (ANSWERED, NO ANSWER, …) stands in the first row.
 ASTERISK_COLUMNS = (
     "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
     "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid", "userfield",
 )
-ROW = "_row"  # the row number a person sees in the file (header = row 1)
+ASTERISK_NEW_COLUMNS = (*ASTERISK_COLUMNS, "peeraccount", "linkedid", "sequence")  # cdr_csv with newcdrcolumns
+ASTERISK_CUSTOM_COLUMNS = (  # a common cdr_custom layout: no accountcode in front, the sequence at the end
+    "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer", "end",
+    "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "userfield", "sequence",
+)
+DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION", "CANCEL", "CHANUNAVAIL"})
+_CDR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 class BadFile(Exception):
-    """A file that cannot be read as a table; the message is for the user and names the file."""
+    """A file that cannot be read as a table; the message is for the user, names the file and is one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+def one_line(text: str) -> str:
+    """Library errors span lines (Polars prints its plan); a person gets the first meaningful one."""
+    first = next((line.strip() for line in str(text).splitlines() if line.strip()), "")
+    return first[:500]
 
 
 @dataclass(frozen=True)
@@ -31,6 +62,8 @@ class RawFile:
     name: str
     format: str  # xlsx, xls, html, csv, asterisk
     frame: pl.DataFrame  # all columns text, plus ROW
+    notes: pl.DataFrame = field(default_factory=lambda: issues([]))  # what the reader repaired or refused
+    encoding: str = "utf-8"
 
     @property
     def headers(self) -> list[str]:
@@ -38,7 +71,9 @@ class RawFile:
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        """Rows in the file: the ones read, and the ones the reader had to refuse (each is in `notes`)."""
+        refused = self.notes.filter(pl.col("action") == REJECTED)["row"].n_unique()
+        return self.frame.height + refused
 
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -48,95 +83,101 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF8", "a GIF picture"),
     (b"Rar!", "a RAR archive"),
     (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
 )
 
 
-def decode(content: bytes) -> tuple[str, bytes]:
-    """The text and its UTF-8 bytes. Russian exports come in UTF-8 (with or without BOM) or Windows-1251."""
-    if content.startswith(b"\xef\xbb\xbf"):
+# ---- encodings ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decoded:
+    """A text file as UTF-8 bytes (what Polars reads), the encoding it came in, and the lines decoded otherwise."""
+
+    utf8: bytes
+    encoding: str
+    odd_lines: tuple[int, ...] = ()  # 1-based line numbers decoded in `fallback` inside a UTF-8 file
+    fallback: str = ""
+
+
+def _single_byte_encoding(sample: bytes) -> str:
+    """Russian exports that are not UTF-8 are Windows-1251 nearly always; charset-normalizer settles the rare rest."""
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1251", "koi8_r", "cp866", "mac_cyrillic"]).best()
+    return best.encoding if best is not None else "cp1251"
+
+
+def _utf16(content: bytes) -> str | None:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = content[:4096]
+    if len(sample) >= 4 and sample[1::2].count(0) > 0.4 * len(sample[1::2]) and sample[0::2].count(0) == 0:
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0::2].count(0) > 0.4 * len(sample[0::2]) and sample[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode(content: bytes, trust_utf8: bool = False) -> Decoded:
+    """UTF-8 (with or without BOM), UTF-16, Windows-1251 — or a UTF-8 file with a few lines in Windows-1251, which
+    are decoded line by line instead of turning every name of the file into mojibake.
+
+    With `trust_utf8`, a file whose sample is UTF-8 is passed on unchecked (Polars validates it while reading, which
+    is cheaper than decoding it here); the caller comes back without it if Polars finds a stray line.
+    """
+    wide = _utf16(content)
+    if wide:
+        return Decoded(content.decode(wide, errors="replace").lstrip("\ufeff").encode("utf-8"), wide)
+    if content.startswith(codecs.BOM_UTF8):
         content = content[3:]
+    sample = content[:SAMPLE_BYTES]
+    cut = sample.rfind(b"\n") if len(content) > SAMPLE_BYTES else len(sample)
+    sample = sample[: cut if cut > 0 else len(sample)]
+    lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
+    broken = 0
+    for line in lines:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            broken += 1
+    if lines and broken > len(lines) / 2:
+        encoding = _single_byte_encoding(sample)
+        return Decoded(content.decode(encoding, errors="replace").encode("utf-8"), encoding)
+    if trust_utf8 and not broken:
+        return Decoded(content, "utf-8")
+    return _decode_mixed(content, _single_byte_encoding(b"\n".join(lines)) if broken else "cp1251")
+
+
+def _decode_mixed(content: bytes, fallback: str) -> Decoded:
+    """Decode as UTF-8; each line that is not UTF-8 is decoded in `fallback` (and reported by its number)."""
     try:
-        return content.decode("utf-8"), content
+        content.decode("utf-8")
+        return Decoded(content, "utf-8")
     except UnicodeDecodeError:
-        text = content.decode("cp1251", errors="replace")
-        return text, text.encode("utf-8")
+        pass
+    parts: list[bytes] = []
+    odd: list[int] = []
+    position, line_number = 0, 1
+    while position < len(content):
+        try:
+            content[position:].decode("utf-8")
+            parts.append(content[position:])
+            break
+        except UnicodeDecodeError as error:
+            bad = position + error.start
+            start = content.rfind(b"\n", 0, bad) + 1
+            end = content.find(b"\n", bad)
+            end = len(content) if end < 0 else end + 1
+            line_number += content.count(b"\n", position, start)
+            parts.append(content[position:start])
+            parts.append(content[start:end].decode(fallback, errors="replace").encode("utf-8"))
+            odd.append(line_number)
+            line_number += content.count(b"\n", start, end)
+            position = end
+            if len(odd) > 10_000:  # not a stray line: the file is in the other encoding after all
+                return Decoded(content.decode(fallback, errors="replace").encode("utf-8"), fallback)
+    return Decoded(b"".join(parts), "utf-8", tuple(odd), fallback)
 
 
-def _tidy(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
-    """Unique, trimmed header names; drop nameless empty columns (Bitrix24's trailing `;`) and blank rows."""
-    names: list[str] = []
-    for i, raw in enumerate(frame.columns):
-        name = (raw or "").strip() or f"column_{i + 1}"
-        candidate, n = name, 1
-        while candidate in names:
-            n += 1
-            candidate = f"{name}.{n - 1}"
-        names.append(candidate)
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True))).cast(pl.String)
-    # Trimming every cell of a big file costs more than reading it: trim the columns whose values come padded.
-    padded = [c for c in frame.columns if frame[c].head(20_000).str.contains(r"^\s|\s$").any()]
-    frame = frame.with_columns(pl.col(padded).str.strip_chars()).with_columns(pl.col(pl.String).replace("", None))
-    empty_unnamed = [c for c in frame.columns if c.startswith("column_") and frame[c].null_count() == frame.height]
-    frame = frame.drop(empty_unnamed).with_row_index(ROW, offset=first_data_row)
-    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    data_columns = [c for c in frame.columns if c != ROW]
-    if not data_columns:
-        return frame
-    return frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
-
-
-def _read_excel(content: bytes, name: str) -> pl.DataFrame:
-    try:
-        workbook = fastexcel.read_excel(content)
-        best: pl.DataFrame | None = None
-        for sheet in workbook.sheet_names:  # the sheet that looks most like data: most filled cells
-            frame = workbook.load_sheet(sheet, dtypes="string").to_polars()
-            if best is None or frame.height * frame.width > best.height * best.width:
-                best = frame
-    except Exception as error:  # fastexcel raises several of its own types
-        raise BadFile(f"{name}: the spreadsheet could not be read ({error})") from error
-    if best is None or best.width == 0:
-        raise BadFile(f"{name}: the workbook has no sheet with data")
-    return best
-
-
-class _TableParser(HTMLParser):
-    """Collects the cells of the first <table>: Bitrix24's ".xls" export is such a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-        self._tables = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._tables += 1
-        elif tag == "tr" and self._tables == 1:
-            self.rows.append([])
-        elif tag in ("td", "th") and self._tables == 1 and self.rows:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def _read_html(text: str, name: str) -> pl.DataFrame:
-    parser = _TableParser()
-    parser.feed(text)
-    rows = [r for r in parser.rows if r]
-    if not rows:
-        raise BadFile(f"{name}: the page has no table")
-    width = max(len(r) for r in rows)
-    header, body = rows[0] + [""] * (width - len(rows[0])), [r + [""] * (width - len(r)) for r in rows[1:]]
-    return pl.DataFrame(body, schema=[str(h) for h in header], orient="row")
-
+# ---- CSV -----------------------------------------------------------------------------------------------------------
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter among `,` `;` tab that splits the first lines into the same, largest number of fields."""
@@ -156,59 +197,275 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _looks_headerless_asterisk(first_row: list[str]) -> bool:
-    if not 16 <= len(first_row) <= 18:
-        return False
-    start, billsec = first_row[9].strip(), first_row[13].strip()
-    return start[:4].isdigit() and "-" in start and billsec.isdigit()
+def asterisk_layout(first_row: list[str]) -> tuple[str, ...] | None:
+    """The column names of a headerless Asterisk CDR, recognised by its first row; None when it is not one."""
+    cells = [c.strip() for c in first_row]
+    disposition = next((i for i, c in enumerate(cells) if c in DISPOSITIONS), None)
+    if disposition is None or disposition < 5 or not _CDR_TIME.match(cells[disposition - 5]):
+        return None
+    if not (cells[disposition - 1].isdigit() and cells[disposition - 2].isdigit()):  # duration, billsec
+        return None
+    for layout in (ASTERISK_COLUMNS, ASTERISK_NEW_COLUMNS, ASTERISK_CUSTOM_COLUMNS):
+        if layout.index("disposition") == disposition and len(cells) <= len(layout):
+            return layout[: len(cells)]
+    # An unknown custom layout: name what we know by position, the rest by number.
+    known = ASTERISK_COLUMNS if disposition == 14 else ASTERISK_CUSTOM_COLUMNS if disposition == 13 else ()
+    return tuple(known[i] if i < len(known) else f"column_{i + 1}" for i in range(len(cells)))
 
 
-def _read_csv(text: str, utf8: bytes, name: str) -> tuple[pl.DataFrame, str]:
-    """Parse CSV text; `utf8` is the same text as UTF-8 bytes, which Polars reads without another copy."""
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str
+    eol: str
+    header: tuple[str, ...] | None  # the names to use when the file has no header row (Asterisk)
+
+
+def sniff(sample: str, name: str) -> Dialect:
+    if "\n" not in sample and "\r" not in sample and len(sample) >= MAX_LINE_BYTES // 4:
+        raise BadFile(f"{name}: the first line is longer than {MAX_LINE_BYTES // 4:,} characters — this is not a table "
+                      f"export")
+    eol = "\r" if "\n" not in sample and "\r" in sample else "\n"
+    text = sample.replace("\r\n", "\n").replace("\r", "\n")
     delimiter = sniff_delimiter(text)
     try:
         first = next(csv.reader(io.StringIO(text[:65_536], newline=""), delimiter=delimiter), [])
     except csv.Error:
         first = []
-    headerless = _looks_headerless_asterisk(first)
+    if len(first) > MAX_COLUMNS or text.split("\n", 1)[0].count(delimiter) >= MAX_COLUMNS:
+        raise BadFile(f"{name}: the header has more than {MAX_COLUMNS:,} columns — this is not an export of calls or "
+                      f"deals")
+    return Dialect(delimiter, eol, asterisk_layout(first))
+
+
+def _polars_csv(utf8: bytes, dialect: Dialect) -> pl.DataFrame:
+    return pl.read_csv(
+        utf8, separator=dialect.delimiter, has_header=False, infer_schema=False, eol_char=dialect.eol,
+        encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False,
+    )
+
+
+def _lenient_csv(text: str, dialect: Dialect, name: str) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """Python's csv module: it takes `"User 10" <114>` and other half-quoted fields. A row with more filled fields
+    than the header is refused (a delimiter inside a value shifts every column after it) and reported."""
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+    rows: list[list[str]] = []
+    refused: list[dict[str, object]] = []
+    width: int | None = len(dialect.header) if dialect.header else None
     try:
-        frame = pl.read_csv(
-            utf8,
-            separator=delimiter,
-            has_header=not headerless,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-        )
+        for record in reader:
+            if width is None:
+                width = len(record)
+                rows.append(record)
+                continue
+            _refuse_runaway_quote(record, dialect.delimiter, width, reader.line_num, name)
+            extra = [c for c in record[width:] if c.strip()]
+            if extra:
+                refused.append({"file": name, "row": reader.line_num, "column": None,
+                                "value": clip(dialect.delimiter.join(record)),
+                                "reason": f"the row has {len(record)} fields, the header {width} — a "
+                                          f"'{dialect.delimiter}' inside a value?", "action": REJECTED})
+                rows.append([])  # keeps the row numbers of the rows after it
+                continue
+            rows.append(record[:width] + [""] * (width - len(record)))
+    except csv.Error as error:
+        raise BadFile(f"{name}: the CSV could not be parsed near line {reader.line_num} — check its quotes "
+                      f"({error})") from error
+    width = width or 0
+    columns = [[r[i] if r else None for r in rows] for i in range(width)]
+    frame = pl.DataFrame({f"column_{i + 1}": col for i, col in enumerate(columns)}, schema={
+        f"column_{i + 1}": pl.String for i in range(width)})
+    # Rows refused above stay as all-null rows until _tidy drops them, so the numbering of the rest is kept.
+    return frame, refused
+
+
+def _refuse_runaway_quote(record: list[str], delimiter: str, width: int, line: int, name: str) -> None:
+    """A quote that never closes swallows the rows after it into one value; those rows must not vanish silently."""
+    for value in record:
+        if "\n" in value and any(part.count(delimiter) >= max(width - 1, 1) for part in value.split("\n")[1:]):
+            raise BadFile(f"{name}: the CSV could not be parsed near line {line} — a quote opened there is never "
+                          f"closed; check its quotes")
+
+
+def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
+    decoded = decode(content, trust_utf8=True)
+    dialect = sniff(decoded.utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), name)
+    frame: pl.DataFrame | None = None
+    try:
+        frame = _polars_csv(decoded.utf8, dialect)
     except pl.exceptions.PolarsError as error:
-        detail = str(error).strip().splitlines()[0]
-        raise BadFile(f"{name}: the CSV could not be parsed — check its quotes ({detail})") from error
-    if headerless:
-        frame = frame.rename(dict(zip(frame.columns, ASTERISK_COLUMNS, strict=False)))
-        return frame, "asterisk"
-    return frame, "csv"
+        if "utf-8" in str(error).lower():  # a stray line in another encoding: decode line by line, read again
+            decoded = decode(content)
+            try:
+                frame = _polars_csv(decoded.utf8, dialect)
+            except pl.exceptions.PolarsError:
+                frame = None
+    notes: list[dict[str, object]] = [
+        {"file": name, "row": line, "column": None, "value": None,
+         "reason": f"the line is not UTF-8 like the rest of the file; read as {decoded.fallback}", "action": NOTED}
+        for line in decoded.odd_lines]
+    if frame is None:  # quotes Polars will not take, or rows with extra fields: the lenient reader, row by row
+        text = decoded.utf8.decode("utf-8", errors="replace")
+        if dialect.eol == "\r":
+            text = text.replace("\r", "\n")
+        frame, refused = _lenient_csv(text, dialect, name)
+        notes += refused
+    return frame, "asterisk" if dialect.header else "csv", decoded.encoding, notes
+
+
+# ---- spreadsheets and HTML ---------------------------------------------------------------------------------------
+
+def _read_excel(content: bytes, name: str) -> pl.DataFrame:
+    try:
+        workbook = fastexcel.read_excel(content)
+        best: pl.DataFrame | None = None
+        for sheet in workbook.sheet_names:  # the sheet that looks most like data: most filled cells
+            frame = workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+            if frame.width > MAX_COLUMNS:
+                raise BadFile(f"{name}: sheet {sheet!r} has more than {MAX_COLUMNS:,} columns — this is not an export "
+                              f"of calls or deals")
+            if best is None or frame.height * frame.width > best.height * best.width:
+                best = frame
+    except BadFile:
+        raise
+    except Exception as error:  # fastexcel raises several of its own types
+        raise BadFile(f"{name}: the spreadsheet could not be read ({one_line(str(error))})") from error
+    if best is None or best.width == 0 or best.height == 0:
+        raise BadFile(f"{name}: the workbook has no sheet with data")
+    return best
+
+
+class _TableParser(HTMLParser):
+    """Collects the cells of the first <table>: Bitrix24's ".xls" export is such a page."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._tables = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._tables += 1
+        elif tag == "tr" and self._tables == 1:
+            self.rows.append([])
+        elif tag in ("td", "th") and self._tables == 1 and self.rows:
+            if len(self.rows[-1]) >= MAX_COLUMNS:
+                raise BadFile(f"{self.name}: a table row has more than {MAX_COLUMNS:,} cells — this is not an export "
+                              f"of calls or deals")
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _read_html(text: str, name: str) -> pl.DataFrame:
+    parser = _TableParser(name)
+    parser.feed(text)
+    rows = [r for r in parser.rows if r]
+    if not rows:
+        raise BadFile(f"{name}: the page has no table")
+    width = max(len(r) for r in rows)
+    body = [r + [""] * (width - len(r)) for r in rows]
+    return pl.DataFrame(body, schema=[f"column_{i + 1}" for i in range(width)], orient="row")
+
+
+# ---- the table -----------------------------------------------------------------------------------------------------
+
+def _unique_names(raw: list[str | None]) -> list[str]:
+    """Header names as a person reads them, made unique: a second `Примечание` becomes `Примечание.1`."""
+    names: list[str] = []
+    for i, value in enumerate(raw):
+        name = re.sub(_CONTROL_TEXT, "", (value or "")).strip() or f"column_{i + 1}"
+        if name == "*" or (name.startswith("^") and name.endswith("$")) or name == ROW:
+            name = f"[{name}]"  # Polars reads these as "every column" / a pattern, never as a name
+        candidate, n = name, 1
+        while candidate in names:
+            candidate = f"{name}.{n}"
+            n += 1
+        names.append(candidate)
+    return names
+
+
+def _tidy(frame: pl.DataFrame, header: tuple[str, ...] | None, name: str) -> pl.DataFrame:
+    """Take the header row, trim padded cells, drop nameless empty columns (Bitrix24's trailing `;`) and blank rows."""
+    if header is None:
+        raw_header = frame.row(0) if frame.height else tuple(frame.columns)
+        names = _unique_names(list(raw_header))
+        frame = frame.slice(1).with_row_index(ROW, offset=2)
+    else:
+        names = _unique_names(list(header) + [None] * (frame.width - len(header)))
+        frame = frame.with_row_index(ROW, offset=1)
+    frame = frame.rename(dict(zip(frame.columns[1:], names, strict=True))).with_columns(
+        pl.col(ROW).cast(pl.Int64), pl.exclude(ROW).cast(pl.String))
+    # Trimming every cell of a big file costs more than reading it: trim the columns whose values come padded.
+    data = frame.columns[1:]
+    sample = frame.head(20_000)
+    padded = [c for c in data if sample[c].str.contains(r"^\s|\s$").any()]
+    frame = frame.with_columns(pl.col(padded).str.strip_chars()).with_columns(pl.col(data).replace("", None))
+    empty_unnamed = [c for c in data if c.startswith("column_") and frame[c].null_count() == frame.height]
+    frame = frame.drop(empty_unnamed)
+    data = [c for c in frame.columns if c != ROW]
+    if not data:
+        raise BadFile(f"{name}: the file has no columns")
+    return frame.filter(~pl.all_horizontal(pl.col(data).is_null()))
+
+
+def _strip_controls(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """NUL bytes and other control characters are removed from values (a NUL inside a name would make a second
+    person) and each cleaned value is reported."""
+    data = [c for c in frame.columns if c != ROW]
+    found = frame.select(ROW, *(pl.col(c).str.contains(_CONTROL_TEXT).alias(c) for c in data))
+    notes: list[dict[str, object]] = []
+    for column in data:
+        rows = found.filter(pl.col(column).fill_null(False))[ROW]
+        for row, value in zip(rows.head(1000), frame.filter(pl.col(ROW).is_in(rows.head(1000).implode()))[column],
+                              strict=True):
+            notes.append({"file": name, "row": row, "column": column, "value": clip(repr(value)),
+                          "reason": "control characters (e.g. NUL) removed from the value", "action": NOTED})
+    cleaned = frame.with_columns(pl.col(data).str.replace_all(_CONTROL_TEXT, ""))
+    return cleaned.with_columns(pl.col(data).replace("", None)), notes
 
 
 def read_raw(content: bytes, name: str) -> RawFile:
-    """Read any supported export; raise BadFile with a message for the user when it is not a table."""
-    if not content[:65_536].strip() and not content.strip():
+    """Read any supported export; raise BadFile with a one-line message for the user when it is not a table."""
+    if not content.strip():
         raise BadFile(f"{name}: the file is empty")
     for signature, what in _SIGNATURES:
         if content.startswith(signature):
             raise BadFile(f"{name}: this is {what}, not a table — export CSV or XLSX from your CRM or telephony")
+    notes: list[dict[str, object]] = []
+    encoding = "binary"
+    header: tuple[str, ...] | None = None
     if content.startswith(b"PK\x03\x04"):
-        frame, fmt, first_row = _read_excel(content, name), "xlsx", 2
+        frame, fmt = _read_excel(content, name), "xlsx"
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        frame, fmt, first_row = _read_excel(content, name), "xls", 2
+        frame, fmt = _read_excel(content, name), "xls"
     else:
-        text, utf8 = decode(content)
-        if "\x00" in text[:4096]:
+        if not _utf16(content) and content[:8192].count(0) > len(content[:8192]) // 10:
             raise BadFile(f"{name}: this is a binary file, not a table")
-        if text.lstrip()[:1] == "<" and "<table" in text.lower():
-            frame, fmt, first_row = _read_html(text, name), "html", 2
+        head = decode(content[:SAMPLE_BYTES]).utf8.decode("utf-8", errors="ignore")
+        if head.lstrip()[:1] == "<" and "<table" in head.lower():
+            decoded = decode(content)
+            frame, fmt, encoding = _read_html(decoded.utf8.decode("utf-8", errors="replace"), name), "html", \
+                decoded.encoding
         else:
-            frame, fmt = _read_csv(text, utf8, name)
-            first_row = 1 if fmt == "asterisk" else 2
-    frame = _tidy(frame, first_row)
+            frame, fmt, encoding, notes = _read_csv(content, name)
+            if fmt == "asterisk":
+                header = asterisk_layout([str(v or "") for v in frame.row(0)]) if frame.height else None
     if frame.height == 0:
         raise BadFile(f"{name}: the file has a header but no rows")
-    return RawFile(name=name, format=fmt, frame=frame)
+    frame = _tidy(frame, header, name)
+    if _CONTROL.search(content[:SAMPLE_BYTES]) or (fmt in ("csv", "asterisk") and _CONTROL.search(content)):
+        frame, cleaned = _strip_controls(frame, name)
+        notes += cleaned
+    if frame.height == 0 and not any(n["action"] == REJECTED for n in notes):
+        raise BadFile(f"{name}: the file has a header but no rows")
+    return RawFile(name=name, format=fmt, frame=frame, notes=issues(notes), encoding=encoding)

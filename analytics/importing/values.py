@@ -1,22 +1,29 @@
-"""Parsing the values real exports contain, as Polars expressions over text columns.
+"""Parsing the values real exports contain, as Polars expressions over text columns, and the rules of plausibility.
 
-Each parser returns null for a value it does not understand; the converter compares that with the raw text
-to report the row and column of every value that was not understood.
+Each parser returns null for a value it does not understand; the converter compares that with the raw text to report
+the row and column of every value that was not understood. A value that parses but cannot be true (a call of 3 years,
+a deal dated 0017) is caught by the plausibility checks below and reported with its own reason.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from analytics.schema import DATETIME
 
+# Two-digit years first: `%Y` would read `24/08/17` as the year 17, `%y` cannot read a four-digit year.
 DATETIME_FORMATS = (
     "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
     "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-    "%Y-%m-%d", "%d.%m.%y %H:%M", "%d.%m.%y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+    "%Y-%m-%dT%H:%M", "%Y-%m-%d",
+    "%d.%m.%y %H:%M:%S", "%d.%m.%y %H:%M", "%d.%m.%y",
+    "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%d/%m/%y",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 )
-# Values that mean "no date" in CRM exports (amoCRM writes `не закрыта` for an open deal).
-EMPTY_WORDS = ("не закрыта", "не закрыто", "нет даты", "-", "—", "n/a", "null", "none")
+# Values that mean "no date" in CRM exports (amoCRM writes `не закрыта` for an open deal); `NULL` comes from SQL dumps.
+EMPTY_WORDS = ("не закрыта", "не закрыто", "нет даты", "-", "—", "n/a", "null", "none", "nan")
 
 TRUE_WORDS = (
     "да", "yes", "y", "true", "1", "✓", "✔", "+", "v", "x", "истина", "целевой", "целевая", "целевое", "target",
@@ -27,9 +34,20 @@ FALSE_WORDS = (
     "nontarget", "not target", "не целевой", "не подтверждена", "не проведена", "не состоялась",
 )
 EXCEL_EPOCH_DAYS = 25569  # 1970-01-01 as an Excel serial date
+EPOCH_ZONE = "Europe/Moscow"  # epoch seconds (Mango's API) become the wall-clock time of Russian PBX providers
+
+# Plausibility (README, "What a value may be"): a call lasts at most a day; dates lie between 2000 and a year ahead.
+MAX_CALL_SECONDS = 24 * 3600
+FIRST_DATE = date(2000, 1, 1)
+
+
+def last_date() -> date:
+    """The latest plausible date: a year after today (meetings are booked ahead, nothing further)."""
+    return date.today() + timedelta(days=366)
 
 
 _EMPTY_SPELLINGS = tuple({f(w) for w in EMPTY_WORDS for f in (str.lower, str.capitalize, str.upper)} | {""})
+_ISO_OFFSET = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
 
 
 def blank(expr: pl.Expr) -> pl.Expr:
@@ -38,37 +56,62 @@ def blank(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.is_in(_EMPTY_SPELLINGS)).then(None).otherwise(text)
 
 
+def _date_text(expr: pl.Expr) -> pl.Expr:
+    """ISO-8601 with `Z` or an offset keeps its wall-clock time: times are local and never converted (SPEC §2)."""
+    return blank(expr).str.replace(_ISO_OFFSET, "$1")
+
+
 def _excel_serial(text: pl.Expr) -> pl.Expr:
     serial = text.str.replace(",", ".").cast(pl.Float64, strict=False)
     return pl.when(serial.is_between(20_000, 80_000)).then(
-        ((serial - EXCEL_EPOCH_DAYS) * 86_400_000_000).round(0).cast(pl.Int64).cast(DATETIME)
+        ((serial - EXCEL_EPOCH_DAYS) * 86_400_000_000).round(0).cast(pl.Int64, strict=False).cast(DATETIME)
     )
 
 
-def datetime_(expr: pl.Expr, formats: tuple[str, ...] = DATETIME_FORMATS, serial: bool = True) -> pl.Expr:
-    """Dates in any of the given formats (default: all that exports use) or as Excel serial numbers.
+def _epoch_seconds(text: pl.Expr) -> pl.Expr:
+    seconds = pl.when(text.str.contains(r"^\d{10}$")).then(text.cast(pl.Int64, strict=False))
+    return (pl.from_epoch(seconds, "s").dt.replace_time_zone("UTC").dt.convert_time_zone(EPOCH_ZONE)
+            .dt.replace_time_zone(None).cast(DATETIME))
 
-    Formats may mix in one column. Trying fewer formats is much faster: see `formats_in`.
-    """
-    text = blank(expr)
+
+def datetime_(expr: pl.Expr, formats: tuple[str, ...] = DATETIME_FORMATS, serial: bool = True,
+              epoch: bool = False) -> pl.Expr:
+    """Dates in any of the given formats (default: all that exports use), as Excel serial numbers, or (when the
+    column holds them) as epoch seconds. Formats may mix in one column; trying fewer is faster: see `formats_in`."""
+    text = _date_text(expr)
     # A sample with no date in it leaves no format to try: one attempt keeps the column's shape (all null).
     attempts = [text.str.strptime(DATETIME, fmt, strict=False, exact=True) for fmt in formats or DATETIME_FORMATS[:1]]
     if serial:
         attempts.append(_excel_serial(text))
+    if epoch:
+        attempts.append(_epoch_seconds(text))
     return pl.coalesce(*attempts) if len(attempts) > 1 else attempts[0]
 
 
-def formats_in(column: pl.Series, sample: int = 2000) -> tuple[tuple[str, ...], bool]:
-    """The date formats (most frequent first) and whether Excel serials occur, judged on a sample of the column."""
-    values = pl.DataFrame({"v": column.drop_nulls().head(sample)})
+def formats_in(column: pl.Series, sample: int = 2000) -> tuple[tuple[str, ...], bool, bool]:
+    """The date formats (most frequent first), whether Excel serials occur and whether the column is epoch seconds,
+    judged on a sample of the column."""
+    values = pl.DataFrame({"v": column.drop_nulls().head(sample)}).select(_date_text(pl.col("v")).alias("v"))
     counts = values.select(
         *(pl.col("v").str.strptime(DATETIME, f, strict=False, exact=True).is_not_null().sum().alias(f)
           for f in DATETIME_FORMATS),
         _excel_serial(pl.col("v")).is_not_null().sum().alias("serial"),
+        pl.col("v").str.contains(r"^\d{10}$").sum().alias("epoch"),
+        pl.col("v").is_not_null().sum().alias("filled"),
     ).row(0, named=True)
-    serial = counts.pop("serial") > 0
-    found = tuple(f for f, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n > 0)
-    return found, serial
+    serial, epoch, filled = counts.pop("serial") > 0, counts.pop("epoch"), counts.pop("filled")
+    order = {f: i for i, f in enumerate(DATETIME_FORMATS)}
+    found = tuple(f for f, n in sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0]])) if n > 0)
+    return found, serial, filled > 0 and epoch == filled
+
+
+def plausible_date(parsed: pl.Expr) -> pl.Expr:
+    return parsed.is_between(datetime.combine(FIRST_DATE, datetime.min.time()),
+                             datetime.combine(last_date(), datetime.max.time()))
+
+
+def implausible_date_reason() -> str:
+    return f"the date is outside {FIRST_DATE:%d.%m.%Y} … {last_date():%d.%m.%Y}"
 
 
 def duration_seconds_fast(expr: pl.Expr) -> pl.Expr:
@@ -80,32 +123,44 @@ def duration_seconds_fast(expr: pl.Expr) -> pl.Expr:
 
 
 def duration_seconds(expr: pl.Expr) -> pl.Expr:
-    """Talk time as seconds: `75`, `75.0`, `01:15`, `00:01:15`, `25:00:00`."""
-    text = blank(expr)
+    """Talk time as seconds: `75`, `75.0`, `01:15`, `00:01:15`, `25:00:00`. Minutes and seconds of a clock must be
+    below 60 (`00:99:99` is not a duration); `NaN`, `inf` and numbers beyond any integer are not either."""
+    text = blank(expr).str.strip_chars()
     parts = text.str.split_exact(":", 2)
     part = lambda i: parts.struct.field(f"field_{i}").cast(pl.Int64, strict=False)  # noqa: E731
-    plain = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False).round(0).cast(pl.Int64)
+    number = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    plain = pl.when(number.is_finite() & (number.abs() < 1e15)).then(number.round(0)).cast(pl.Int64, strict=False)
     has_colon = parts.struct.field("field_1").is_not_null()
+    clock_ok = (part(1) < 60) & (part(2) < 60)
     seconds = (
-        pl.when(parts.struct.field("field_2").is_not_null()).then(part(0) * 3600 + part(1) * 60 + part(2))
-        .when(has_colon).then(part(0) * 60 + part(1))
+        pl.when(parts.struct.field("field_2").is_not_null())
+        .then(pl.when(clock_ok).then(part(0) * 3600 + part(1) * 60 + part(2)))
+        .when(has_colon).then(pl.when(part(1) < 60).then(part(0) * 60 + part(1)))
         .otherwise(plain)
     )
     return pl.when(seconds >= 0).then(seconds)
 
 
+def plausible_duration(parsed: pl.Expr) -> pl.Expr:
+    return parsed <= MAX_CALL_SECONDS
+
+
+IMPLAUSIBLE_DURATION = "a call longer than 24 hours is not a real call"
+
+
 def boolean(expr: pl.Expr) -> pl.Expr:
-    """`Да/Нет`, `yes/no`, `true/false`, `1/0`, `✓`, `Целевой/Нецелевой` → true/false; anything else null."""
+    """`Да/Нет`, `yes/no`, `true/false`, `1/0`, `✓`, `Целевой/Нецелевой`, `Y/N` → true/false; anything else null."""
     text = blank(expr).str.to_lowercase().str.replace_all("ё", "е", literal=True)
     return pl.when(text.is_in(TRUE_WORDS)).then(True).when(text.is_in(FALSE_WORDS)).then(False)
 
 
 def money(expr: pl.Expr) -> pl.Expr:
-    """`1 234,50 ₽`, `1234.5`, `1,234.50 руб.` → 1234.5."""
+    """`1 234,50 ₽`, `1234.5`, `1,234.50 руб.`, `1 234,5` → a finite number; NaN and infinity are not money."""
     text = blank(expr).str.replace_all(r"[\s\u00a0\u202f₽$€]|руб\.?|rub|р\.", "")
-    # A comma followed by exactly two digits at the end is a decimal comma; other commas group thousands.
+    # A comma followed by one or two digits at the end is a decimal comma; other commas group thousands.
     text = text.str.replace(r",(\d{1,2})$", ".$1").str.replace_all(",", "")
-    return text.cast(pl.Float64, strict=False)
+    amount = text.cast(pl.Float64, strict=False)
+    return pl.when(amount.is_finite()).then(amount)
 
 
 def identifier(expr: pl.Expr) -> pl.Expr:
