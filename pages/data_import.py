@@ -38,11 +38,13 @@ def set_upload(name: str, **changes: object) -> None:
 
 for index, imported in enumerate(bundle.files):
     upload = next(u for u in uploads if u.name == imported.name)
+    # Widgets are keyed by the file's name AND content: another file under the same name starts afresh.
+    file_key = f"{imported.name}_{upload.content_digest[:12]}"
     with st.container(border=True):
         st.subheader(_widgets.escape(imported.name))
         top = st.columns([2, 1, 1, 1, 1])
         kind = top[0].selectbox(v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
-                                format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{index}_{imported.name}")
+                                format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{file_key}")
         if kind != imported.kind:
             set_upload(imported.name, kind=kind, overrides={})
             st.rerun()
@@ -65,7 +67,7 @@ for index, imported in enumerate(bundle.files):
         })
         st.markdown("**" + v.t("mapping") + "**")
         edited = st.data_editor(
-            mapping, hide_index=True, width="stretch", key=f"mapping_{index}_{imported.name}",
+            mapping, hide_index=True, width="stretch", key=f"mapping_{file_key}",
             height=35 * (mapping.height + 1) + 3,
             disabled=["field", "label", "required", "sample"],
             column_config={
@@ -79,7 +81,7 @@ for index, imported in enumerate(bundle.files):
         )
         chosen = dict(zip(edited["field"], edited["column"], strict=True))
         changed = chosen != dict(zip(mapping["field"], mapping["column"], strict=True))
-        if changed and st.button(v.t("apply_mapping"), key=f"apply_{index}", icon=":material/check:",
+        if changed and st.button(v.t("apply_mapping"), key=f"apply_{file_key}", icon=":material/check:",
                                  type="primary"):
             overrides = {f: (None if h == NONE else h) for f, h in chosen.items()}
             saved = settings.load(_common.MAPPINGS, {})
@@ -92,7 +94,7 @@ for index, imported in enumerate(bundle.files):
             st.markdown("**" + v.t("stages") + "**")
             st.caption(v.t("stages_help"))
             steps = st.data_editor(
-                imported.stage_values, hide_index=True, width="stretch", key=f"stages_{index}_{imported.name}",
+                imported.stage_values, hide_index=True, width="stretch", key=f"stages_{file_key}",
                 disabled=["value", "rows"],
                 column_config={
                     "value": st.column_config.TextColumn(v.t("stage_value")),
@@ -103,7 +105,7 @@ for index, imported in enumerate(bundle.files):
             )
             new_steps = dict(zip(steps["value"], steps["step"], strict=True))
             if new_steps != dict(zip(imported.stage_values["value"], imported.stage_values["step"], strict=True)) \
-                    and st.button(v.t("apply_stages"), key=f"apply_stages_{index}", icon=":material/check:"):
+                    and st.button(v.t("apply_stages"), key=f"apply_stages_{file_key}", icon=":material/check:"):
                 saved = settings.load(_common.STAGE_STEPS, {})
                 saved[imported.stage_column] = {**saved.get(imported.stage_column, {}), **new_steps}
                 if _common.save_setting(_common.STAGE_STEPS, saved):

@@ -142,13 +142,15 @@ def test_the_data_page_keeps_same_named_files_apart() -> None:
     at = open_page("data_import", [Upload("export.csv", calls), Upload("export.csv", deals)])
     assert [s.value for s in at.subheader][:2] == [r"export\.csv", r"export\.csv \(2\)"]
     assert [u.name for u in at.session_state["uploads"]] == ["export.csv", "export.csv (2)"]
+    first, second = at.session_state["uploads"]
+    first_key, second_key = (f"kind_{u.name}_{u.content_digest[:12]}" for u in (first, second))
     kinds = {s.key: s.value for s in at.selectbox if s.key.startswith("kind_")}
-    assert kinds == {"kind_0_export.csv": "calls", "kind_1_export.csv (2)": "leads"}
+    assert kinds == {first_key: "calls", second_key: "leads"}
     # Changing what the second file is changes that file only (it used to flip both, back and forth, forever).
-    at.selectbox(key="kind_1_export.csv (2)").set_value("meetings").run()
+    at.selectbox(key=second_key).set_value("meetings").run()
     assert not at.exception
     assert [u.kind for u in at.session_state["uploads"]] == [None, "meetings"]
-    assert at.selectbox(key="kind_0_export.csv").value == "calls"
+    assert at.selectbox(key=first_key).value == "calls"
 
 
 # ---- the Plan calendar on a long period ------------------------------------------------------------------------
