@@ -156,7 +156,7 @@ class FileImport:
 # ---- calls: who talked, to whom, which leg ------------------------------------------------------------------------
 
 def _end(present: Mapping[str, str], name: str) -> pl.Expr:
-    return pl.col(present[name]) if name in present else pl.lit(None, pl.String)
+    return values.blank(pl.col(present[name])) if name in present else pl.lit(None, pl.String)
 
 
 def _call_ends(present: Mapping[str, str]) -> dict[str, pl.Expr]:
