@@ -340,6 +340,12 @@ def remember(name: str, value: object) -> object:
     return value
 
 
+def clamp_dates(dates: Sequence[date], first: date, last: date) -> tuple[date, date]:
+    """A (start, end) pair inside [first, last], start not after end."""
+    start, end = (min(max(d, first), last) for d in dates)
+    return (start, end) if start <= end else (end, start)
+
+
 def sidebar(data: Loaded) -> View:
     """The filter bar shared by every page; built in the entrypoint so that choices survive switching pages."""
     lang: i18n.Lang = st.session_state["lang"]
@@ -355,7 +361,8 @@ def sidebar(data: Loaded) -> View:
             format_func=lambda p: tr(f"period_{p}")))
         if name == "custom":
             default = (max(data.first_day, preset("last_month", data.last_day, data.first_day).start), data.last_day)
-            stored = state.get("f_dates") or default
+            # Dates from a link or from other data may lie outside this data's span: the widget refuses those.
+            stored = clamp_dates(state.get("f_dates") or default, data.first_day, data.last_day)
             chosen = st.date_input(tr("dates"), value=stored, min_value=data.first_day, max_value=data.last_day,
                                    format="DD.MM.YYYY", key=widget_key("f_dates"))
             start, end = chosen if isinstance(chosen, tuple | list) and len(chosen) == 2 else stored

@@ -285,3 +285,15 @@ def test_two_first_loads_at_once_share_one_import(monkeypatch) -> None:
     (key_a, bundle_a, model_a), (key_b, bundle_b, model_b) = results
     assert key_a == key_b and bundle_a is bundle_b and model_a is model_b
     assert model_a.leads.height > 0 and bundle_a.errors == ()
+
+
+def test_a_link_with_dates_outside_the_data() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"lang": "en", "period": "custom", "from": "0001-01-01", "to": "9999-12-31"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    first, last = at.sidebar.date_input(key="f_dates__en").value
+    assert (first, last) == (date(2026, 6, 1), date(2026, 11, 20))  # the demo's whole span, not an error
+    assert _common.clamp_dates((date(2026, 12, 1), date(2026, 1, 1)), date(2026, 6, 1), date(2026, 11, 20)) == (
+        date(2026, 6, 1), date(2026, 11, 20))
