@@ -286,7 +286,7 @@ def test_a_log_dated_1970_is_rejected_row_by_row() -> None:
 
 # ---- CRM exports ------------------------------------------------------------------------------------------------
 
-def leads_by_employee_month(result: FileImport) -> dict[tuple[str, str], int]:
+def leads_by_employee_month(result: FileImport) -> dict[object, int]:
     return tally(result.tables["leads"].with_columns(pl.col("created_at").dt.strftime("%Y-%m").alias("m")),
                  "employee", "m")
 
