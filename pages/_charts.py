@@ -111,9 +111,10 @@ def calendar_data(days: pl.DataFrame, limit: int = ALTAIR_MAX_ROWS) -> tuple[pl.
     they fit in a chart, otherwise one per person and week (dated by its Monday), otherwise per month. A week's
     attainment is its actual over its plan, not an average of days. The result may still exceed `limit` (hundreds
     of people): the page then shows the people a page at a time."""
+    grouped: pl.DataFrame = days
+    grain: Grain = "day"
     if days.height <= limit:
-        return days, "day"
-    grouped, grain = days, "week"
+        return days, grain
     for grain in GRAIN_EVERY:
         grouped = (
             days.group_by("employee", pl.col("date").dt.truncate(GRAIN_EVERY[grain]))

@@ -20,6 +20,7 @@ from analytics.importing.pipeline import Bundle, Upload
 from analytics.schema import Dataset
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR, FloorConfig, generate_floor
 from pages import _charts, _common
+from pages._widgets import escape
 from tests.conftest import hand_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -113,7 +114,6 @@ def test_names_and_sources_from_a_file_are_shown_as_text() -> None:
 def test_the_unsafe_pattern_catches_raw_markdown() -> None:
     """The check above can fail: the raw name, a bare link and HTML are caught; the escaped name is not."""
     assert UNSAFE.search(EVIL) and UNSAFE.search("see http://evil") and UNSAFE.search("x <img src=y>")
-    from pages._widgets import escape
     assert not UNSAFE.search(escape(EVIL))
 
 
@@ -240,13 +240,8 @@ def test_an_unwritable_settings_folder_gives_one_error(tmp_path, monkeypatch) ->
     at.multiselect(key="working_days").set_value([0, 1, 2]).run()  # saving the working days fails
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Not saved: The settings could not be saved to " + _escaped_path(blocker / "settings")
+        "Not saved: The settings could not be saved to " + escape(blocker / "settings")
         + r"\: Not a directory\. Make the folder writable or set SALES\_FLOOR\_SETTINGS to a writable folder\."]
-
-
-def _escaped_path(path: Path) -> str:
-    from pages._widgets import escape
-    return escape(str(path))
 
 
 # ---- two first sessions at once --------------------------------------------------------------------------------
