@@ -20,7 +20,7 @@ from analytics.importing.pipeline import Bundle, Upload
 from analytics.schema import Dataset
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR, FloorConfig, generate_floor
 from pages import _charts, _common
-from pages._widgets import escape
+from pages._widgets import escape, file_name
 from tests.conftest import hand_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -115,6 +115,16 @@ def test_the_unsafe_pattern_catches_raw_markdown() -> None:
     """The check above can fail: the raw name, a bare link and HTML are caught; the escaped name is not."""
     assert UNSAFE.search(EVIL) and UNSAFE.search("see http://evil") and UNSAFE.search("x <img src=y>")
     assert not UNSAFE.search(escape(EVIL))
+
+
+def test_escape_keeps_a_name_on_one_line_without_shortcodes() -> None:
+    assert escape("Иванов\n# Boss :material/star: www.evil.com") == r"Иванов \# Boss \:material/star\: www\.evil\.com"
+
+
+def test_download_names_from_data_are_file_names() -> None:
+    assert file_name("secondary_[win](http://evil) <img>") == "secondary_[win](http_evil) _img_"
+    assert file_name("months_a/b\\c:d*e?f\"g|h") == "months_a_b_c_d_e_f_g_h"
+    assert file_name(" ... ") == "table"
 
 
 # ---- two files with the same name ------------------------------------------------------------------------------
