@@ -67,12 +67,12 @@ class Parser:
 
 def parser_for(name: str, column: pl.Series) -> Parser:
     if name in DATETIME_FIELDS:
-        formats, serial, epoch = values.formats_in(column)
-        return Parser(lambda e: values.datetime_(e, formats, serial, epoch),
-                      lambda e: values.datetime_(e, epoch=epoch), "not a date",
+        spellings = values.formats_in(column)
+        return Parser(spellings.parse, lambda e: values.datetime_(e, epoch=spellings.epoch), "not a date",
                       values.plausible_date, values.implausible_date_reason())
     if name == "duration_s":
-        return Parser(values.duration_seconds_fast, values.duration_seconds,
+        clock, plain = values.duration_spellings(column)
+        return Parser(lambda e: values.duration_seconds_fast(e, clock, plain), values.duration_seconds,
                       "not a duration (seconds, MM:SS or HH:MM:SS)", values.plausible_duration,
                       values.IMPLAUSIBLE_DURATION)
     simple: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {

