@@ -45,7 +45,8 @@ for index, imported in enumerate(bundle.files):
         top = st.columns([2, 1, 1, 1, 1])
         kind = top[0].selectbox(v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
                                 format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{file_key}")
-        if kind != imported.kind:
+        # Rerun only for a new choice: should the importer not honour it, asking again would loop forever.
+        if kind != imported.kind and kind != upload.kind:
             set_upload(imported.name, kind=kind, overrides={})
             st.rerun()
         ignored = imported.issues.filter(pl.col("action") != REJECTED).height
