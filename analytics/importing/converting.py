@@ -134,6 +134,7 @@ class FileImport:
     samples: dict[str, list[str]] = field(default_factory=dict)  # header → a few values, for the mapping editor
     fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # further columns of a coalesced field
     warnings: tuple[str, ...] = ()  # about the whole file, e.g. "no responsible person"
+    guesses: tuple[str, ...] = ()  # what the importer inferred rather than read from a named column, and why
     encoding: str = ""
 
     def _rows(self, action: str) -> pl.Series:
@@ -345,12 +346,38 @@ def _leads_tables(rows: pl.DataFrame, mapped: set[str],
 
 # ---- one file ----------------------------------------------------------------------------------------------------
 
+def _guesses(kind: FileKind, present: Mapping[str, str], extra: Mapping[str, tuple[str, ...]],
+             by_content: frozenset[str], legs: int) -> tuple[str, ...]:
+    """Plain sentences for the Data page: what was inferred, from which columns."""
+    said = [f"{name}: column “{present[name]}” chosen by its values (no header names it)"
+            for name in sorted(by_content) if name in present]
+    said += [f"{name}: “{present[name]}”, where empty then " + ", then ".join(f"“{h}”" for h in headers)
+             + ", row by row" for name, headers in extra.items() if headers]
+    if kind == "calls":
+        ends = [present[e] for e in CALL_ENDS if e in present]
+        if ends and "employee" not in present:
+            said.append("employee: the extension (2–5 digits) on the caller's or callee's side — "
+                        + ", ".join(f"“{h}”" for h in ends) + "; a call on the caller's side is outgoing")
+        elif ends:
+            said.append(f"employee: “{present['employee']}”, where empty the extension in "
+                        + ", ".join(f"“{h}”" for h in ends))
+        if ends and "phone" not in present:
+            said.append("phone: the far end of the call (the number that is not an extension)")
+        if legs:
+            said.append(f"call_id: {legs} row(s) are further legs of calls already counted — each call is kept once, "
+                        f"as its answered, longest leg")
+    if kind == "leads" and "employee" not in present:
+        said.append(f"employee: no column names the responsible person — every lead is “{NOT_SET}”")
+    return tuple(said)
+
+
 def convert(
     raw: RawFile,
     kind: FileKind,
     mapping: Mapping[str, str | None],
     step_maps: Mapping[str, Mapping[str, Step]] | None = None,
     fallbacks: Mapping[str, tuple[str, ...]] | None = None,
+    by_content: frozenset[str] = frozenset(),
 ) -> FileImport:
     """Map, parse and validate one file; the result accounts for every row of it."""
     step_maps = step_maps or {}
@@ -399,6 +426,7 @@ def convert(
 
     rejected_rows = issues.filter(pl.col("action") == REJECTED)["row"].unique()
     rows = parsed.filter(~pl.col(ROW).is_in(rejected_rows.implode()))
+    legs = pl.DataFrame(schema=ISSUE_SCHEMA)
     if kind == "calls":
         legs = _legs(rows, raw.name) if {"call_id", "_answered"} <= set(rows.columns) else \
             pl.DataFrame(schema=ISSUE_SCHEMA)
@@ -441,5 +469,6 @@ def convert(
     tables = {name: schema.conform(t, name) for name, t in tables.items()}
     samples = {h: [str(v) for v in raw.frame[h].drop_nulls().head(1000).unique(maintain_order=True).head(3).to_list()]
                for h in raw.headers}
+    guesses = _guesses(kind, present, extra, by_content, legs.height)
     return FileImport(raw.name, raw.format, kind, dict(mapping), raw.rows, tables, issues, stages, stage_column,
-                      samples, dict(extra), tuple(warnings), raw.encoding)
+                      samples, dict(extra), tuple(warnings), guesses, raw.encoding)

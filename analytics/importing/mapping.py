@@ -170,6 +170,7 @@ class Detection:
     mapping: dict[str, str | None]  # field → header
     score: int
     fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # COALESCED field → further headers
+    by_content: frozenset[str] = frozenset()  # fields whose column was chosen by its values, no header naming it
 
 
 SAMPLE_ROWS = 500
@@ -308,13 +309,15 @@ def detect(raw: RawFile, kind: FileKind | None = None) -> Detection:
         mapping, fallbacks = _by_header(raw.headers, candidate, filled)
         if "phone" in mapping:
             _checked_phone(sample, mapping, fallbacks)
+        named = {f for f, h in mapping.items() if h}
         mapping = _by_content(sample, raw.headers, candidate, mapping)
         required = _satisfied(candidate, mapping)
         matched = sum(v is not None for v in mapping.values())
         complete = required == len(REQUIRED[candidate])
         score = (1000 if complete else 0) + 10 * required + matched
         if best is None or score > best.score:
-            best = Detection(candidate, mapping, score, fallbacks)
+            found = frozenset(f for f, h in mapping.items() if h and f not in named)
+            best = Detection(candidate, mapping, score, fallbacks, found)
     assert best is not None
     return best
 

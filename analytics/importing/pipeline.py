@@ -88,7 +88,8 @@ def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
     fallbacks = {name: headers for name, headers in detection.fallbacks.items() if name not in chosen}
     steps = {column: {**memory.steps.get(column, {}), **upload.step_maps.get(column, {})}
              for column in ("stage", "meeting_status")}
-    return convert(raw, detection.kind, mapping, steps, fallbacks)
+    by_content = frozenset(f for f in detection.by_content if f not in chosen)
+    return convert(raw, detection.kind, mapping, steps, fallbacks, by_content)
 
 
 def combine(files: Sequence[FileImport]) -> schema.Dataset:
