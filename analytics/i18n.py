@@ -1,19 +1,36 @@
-"""Russian and English: the UI's words and numbers in the locale's format (`1 234,5` / `1,234.5`).
+"""Russian and English: the UI's words, and numbers, money, dates and plurals in the locale's format.
 
+Numbers go through babel (CLDR data) rather than hand-made string surgery, so that `1 234,5` / `1,234.5`, the
+percent sign, the rouble and `1 звонок / 2 звонка / 5 звонков` follow the same rules as every other Russian and
+English text. Two deliberate departures from raw CLDR, both for the reader: a negative number is written with the
+typographic minus "−" (CLDR's Russian minus is the hyphen "-"), and spaces inside a value are the plain no-break
+space U+00A0, never the narrow one U+202F, so that a value never wraps and every screen and test sees one spacing.
 Metric names and definitions live in registry.py; this module holds everything else the screens say.
 """
 
 from __future__ import annotations
 
-import math
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 from analytics.registry import metric
 
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
 NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+MINUS = "−"
 DASH = "—"
+PluralCategory = Literal["zero", "one", "two", "few", "many", "other"]
+Case = Literal["nominative", "genitive"]
 
 
 def language_of(locale: str | None) -> Lang:
@@ -21,22 +38,189 @@ def language_of(locale: str | None) -> Lang:
     return "ru" if (locale or "").lower().split("-")[0] in ("ru", "be", "uk", "kk") else "en"
 
 
-def number(value: float | int | None, lang: Lang, decimals: int = 0) -> str:
-    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+def _decimal(value: object) -> Decimal | None:
+    """A finite value as an exact Decimal (a float through its shortest repr, so 0.1 stays 0.1); else None."""
+    if value is None:
+        return None
+    try:
+        exact = Decimal(int(value)) if isinstance(value, bool) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return exact if exact.is_finite() else None
+
+
+def _rounded(value: Decimal, decimals: int) -> Decimal:
+    """Half away from zero, as people and spreadsheets round (2.5 → 3), not the banker's half-to-even."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _typeset(text: str) -> str:
+    """CLDR's hyphen-minus → the typographic minus; the narrow no-break space → the plain one."""
+    return text.replace("-", MINUS).replace(NARROW_NBSP, NBSP)
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def number(value: float | int | Decimal | None, lang: Lang, decimals: int = 0) -> str:
+    """`1 234,5` (ru, NBSP between groups) / `1,234.5` (en); "—" for a missing or non-finite value; "−" for minus.
+
+    A value that rounds to zero is written without a sign: "−0" would announce a fall that the digits do not show.
+    """
+    exact = _decimal(value)
+    if exact is None:
         return DASH
-    text = f"{value:,.{decimals}f}"
-    if lang == "ru":
-        text = text.replace(",", NBSP).replace(".", ",")
-    return text.replace("-", "−")
+    shown = _rounded(exact, decimals)
+    if shown == 0:
+        shown = abs(shown)
+    return _typeset(babel_numbers.format_decimal(shown, format=_pattern(decimals), locale=lang,
+                                                 decimal_quantization=True))
 
 
 def percent(value: float | None, lang: Lang, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A share as a percent with one decimal: `12,3 %` (ru, CLDR puts a no-break space before %) / `12.3%` (en).
+
+    `signed` writes a change: `+12,3 %`, `−4,0 %`, and `±0,0 %` for no change at the shown precision.
+    """
+    exact = _decimal(value)
+    if exact is None:
         return DASH
-    text = number(abs(value) * 100 if signed else value * 100, lang, 1)
+    shown = _rounded(exact * 100, 1)
+    if shown == 0:
+        shown = abs(shown)
+    pattern = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    text = _typeset(babel_numbers.format_percent(abs(shown) / 100 if signed else shown / 100, format=pattern,
+                                                 locale=lang))
     if signed:
-        text = ("+" if value > 0 else "−" if value < 0 else "±") + text
-    return text + (f"{NBSP}%" if lang == "ru" else "%")
+        text = ("+" if shown > 0 else MINUS if shown < 0 else "±") + text
+    return text
+
+
+def money(value: float | int | Decimal | None, lang: Lang, decimals: int = 0) -> str:
+    """An amount in roubles, whole roubles by default: `12 314 000 ₽` (ru) / `RUB 12,314,000` (en).
+
+    The data are always roubles (the CRM exports of a Russian business). For an English reader we follow CLDR's
+    English spelling, the ISO code before the amount: "RUB" cannot be misread (₽ looks like a Latin P, is
+    missing from some fonts, and is unfamiliar to a foreign owner or investor), and it is what an English invoice
+    or bank statement of a Russian company shows. Kopecks are dropped unless `decimals` asks for them: a head of
+    sales reads revenue in roubles.
+    """
+    exact = _decimal(value)
+    if exact is None:
+        return DASH
+    shown = _rounded(exact, decimals)
+    if shown == 0:
+        shown = abs(shown)
+    pattern = Locale.parse(lang).currency_formats["standard"].pattern.replace("#,##0.00", _pattern(decimals), 1)
+    text = babel_numbers.format_currency(abs(shown), "RUB", format=pattern, locale=lang, currency_digits=False)
+    # CLDR's currency spacing, which babel leaves out: a code made of letters is kept apart from the digits.
+    text = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", NBSP, text)
+    return _typeset(("-" if shown < 0 else "") + text)
+
+
+# English dates are day-first (British): the data come from a Russian business, where 05.10 is the 5th of October,
+# and `5 Oct 2026` cannot be misread either way, unlike the American `10/5/26`.
+DATE_LOCALE: dict[Lang, str] = {"ru": "ru", "en": "en_GB"}
+DATE_FORMAT: dict[Lang, str] = {"ru": "short", "en": "medium"}
+
+
+def date_label(value: dt.date | None, lang: Lang) -> str:
+    """A day as a reader of the language writes it: `05.10.2026` (ru) / `5 Oct 2026` (en)."""
+    if value is None:
+        return DASH
+    return _typeset(babel_dates.format_date(value, DATE_FORMAT[lang], locale=DATE_LOCALE[lang]))
+
+
+def month_label(value: dt.date | None, lang: Lang) -> str:
+    """A calendar month in words, in the standalone (nominative) form: `октябрь 2026` / `October 2026`."""
+    if value is None:
+        return DASH
+    return _typeset(babel_dates.format_date(value, "LLLL y", locale=DATE_LOCALE[lang]))
+
+
+def plural_category(n: float | int | Decimal, lang: Lang) -> PluralCategory:
+    """CLDR's plural category of a number: ru one (1, 21, 101) / few (2–4, 22) / many (0, 5–20, 111) / other
+    (fractions); en one (exactly 1) / other. A Decimal keeps its visible decimals: `1.0` is "other" in both."""
+    category: PluralCategory = Locale.parse(lang).plural_form(n)
+    return category
+
+
+def plural(n: float | int | Decimal, lang: Lang, forms: Sequence[str]) -> str:
+    """The word form that agrees with `n`. `forms` are (one, few, many[, other]) in Russian — `звонок`, `звонка`,
+    `звонков` — and (one, other) in English; a Russian fraction takes `other`, else the `few` form (`1,5 звонка`).
+    """
+    category = plural_category(n, lang)
+    if lang == "ru":
+        one, few, many, *rest = forms
+        return {"one": one, "few": few, "many": many}.get(category, rest[0] if rest else few)
+    one, other = forms
+    return one if category == "one" else other
+
+
+@dataclass(frozen=True)
+class Noun:
+    """The forms a counted noun takes: ru (1, 2, 5), ru after «из» / «от» (1, 5), en (1, 2).
+
+    The genitive is what a count takes after a preposition: «из 1 звонка», «из 5 звонков», «из 21 звонка».
+    """
+
+    ru: tuple[str, str, str]
+    en: tuple[str, str]
+    ru_genitive: tuple[str, str]
+
+
+# The nouns the screens count. Adjective + noun phrases are whole entries: an adjective agrees with the count too
+# (1 проведённая встреча, 2 проведённые встречи, 5 проведённых встреч; 2 целевых лида).
+NOUNS: dict[str, Noun] = {
+    "calls": Noun(("звонок", "звонка", "звонков"), ("call", "calls"), ("звонка", "звонков")),
+    "meetings": Noun(("встреча", "встречи", "встреч"), ("meeting", "meetings"), ("встречи", "встреч")),
+    "meetings_booked": Noun(("назначенная встреча", "назначенные встречи", "назначенных встреч"),
+                            ("meeting booked", "meetings booked"), ("назначенной встречи", "назначенных встреч")),
+    "meetings_held": Noun(("проведённая встреча", "проведённые встречи", "проведённых встреч"),
+                          ("meeting held", "meetings held"), ("проведённой встречи", "проведённых встреч")),
+    "leads": Noun(("лид", "лида", "лидов"), ("lead", "leads"), ("лида", "лидов")),
+    "target_leads": Noun(("целевой лид", "целевых лида", "целевых лидов"), ("target lead", "target leads"),
+                         ("целевого лида", "целевых лидов")),
+    "payments": Noun(("оплата", "оплаты", "оплат"), ("payment", "payments"), ("оплаты", "оплат")),
+    "clients": Noun(("клиент", "клиента", "клиентов"), ("client", "clients"), ("клиента", "клиентов")),
+    "findings": Noun(("находка", "находки", "находок"), ("finding", "findings"), ("находки", "находок")),
+    "rows": Noun(("строка", "строки", "строк"), ("row", "rows"), ("строки", "строк")),
+    "records": Noun(("запись", "записи", "записей"), ("record", "records"), ("записи", "записей")),
+    "values": Noun(("значение", "значения", "значений"), ("value", "values"), ("значения", "значений")),
+    "files": Noun(("файл", "файла", "файлов"), ("file", "files"), ("файла", "файлов")),
+    "days": Noun(("день", "дня", "дней"), ("day", "days"), ("дня", "дней")),
+    "working_days": Noun(("рабочий день", "рабочих дня", "рабочих дней"), ("working day", "working days"),
+                         ("рабочего дня", "рабочих дней")),
+    "months": Noun(("месяц", "месяца", "месяцев"), ("month", "months"), ("месяца", "месяцев")),
+    "minutes": Noun(("минута", "минуты", "минут"), ("minute", "minutes"), ("минуты", "минут")),
+    "seconds": Noun(("секунда", "секунды", "секунд"), ("second", "seconds"), ("секунды", "секунд")),
+    "people": Noun(("человек", "человека", "человек"), ("person", "people"), ("человека", "человек")),
+    "lead_generators": Noun(("лидоруб", "лидоруба", "лидорубов"), ("lead generator", "lead generators"),
+                            ("лидоруба", "лидорубов")),
+    "sources": Noun(("источник", "источника", "источников"), ("source", "sources"), ("источника", "источников")),
+}
+
+
+def count_phrase(n: float | int | None, noun: str, lang: Lang, decimals: int = 0,
+                 case: Case = "nominative") -> str:
+    """`41 проведённая встреча`, `2 044 звонка`, `5 находок` / `1 call`, `2,044 calls`: a count and its noun.
+
+    The form agrees with the number as shown (1.96 shown as "2" reads `2 звонка`); a no-break space keeps the
+    number with its noun. `case="genitive"` gives the form after «из» / «от» (`из 21 звонка`, `из 5 звонков`;
+    English has one form). A missing count is "—" with the plural noun.
+    """
+    forms = NOUNS[noun]
+    exact = _decimal(n)
+    if exact is None:
+        return f"{DASH}{NBSP}{forms.ru[2] if lang == 'ru' else forms.en[1]}"
+    shown = abs(_rounded(exact, decimals))
+    if lang == "ru" and case == "genitive":
+        category = plural_category(shown, lang)
+        word = forms.ru_genitive[0] if category in ("one", "other") else forms.ru_genitive[1]
+    else:
+        word = plural(shown, lang, forms.ru if lang == "ru" else forms.en)
+    return f"{number(exact, lang, decimals)}{NBSP}{word}"
 
 
 def fmt(key: str, value: float | int | None, lang: Lang) -> str:
