@@ -373,9 +373,10 @@ def _bump(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _current(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
-    arrow = connection.sql(
-        f"SELECT {_columns(table)} FROM {table} WHERE _until IS NULL ORDER BY _batch, _origin, _row"
-    ).to_arrow_table()
+    """The current rows in import order. Calls keep their stored order: sorting millions of them would cost a
+    third of the load, and their order changes no number (each key occurs once)."""
+    order = "" if table == "calls" else " ORDER BY _batch, _origin, _row"
+    arrow = connection.sql(f"SELECT {_columns(table)} FROM {table} WHERE _until IS NULL{order}").to_arrow_table()
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame.cast(dict(_SCHEMAS[table]))  # type: ignore[arg-type]
@@ -412,51 +413,57 @@ def _store_batch(connection: duckdb.DuckDBPyConnection, batch_id: int,
     return rows
 
 
+def _keep_one_per_key(connection: duckdb.DuckDBPyConnection, keep_last: bool) -> None:
+    """Within one batch a key counts once (as the model would keep it); the check is cheaper than the window."""
+    total, distinct = connection.execute("SELECT count(*), count(DISTINCT _key) FROM stage").fetchall()[0]
+    if total != distinct:
+        _run(connection, "DELETE FROM stage WHERE _row IN (SELECT _row FROM stage QUALIFY row_number() OVER ("
+                         f"PARTITION BY _key ORDER BY _row {'DESC' if keep_last else 'ASC'}) > 1)")
+
+
 def _store_stream(connection: duckdb.DuckDBPyConnection, stream: _Stream, batch_id: int, head: pl.DataFrame,
                   members: Mapping[str, pl.DataFrame]) -> dict[str, int]:
     """Add the new and changed records of one stream; supersede what they replace; note the unchanged ones."""
-    columns = _columns(stream.head)
+    columns, names = _columns(stream.head), _SCHEMAS[stream.head].names()
     connection.register("incoming", head)
-    order = "DESC" if stream.keep_last else "ASC"
+    _run(connection, f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {columns}, {stream.key_sql} AS _key, "
+                     "NULL::UHUGEINT AS _fp, _row FROM incoming")
+    _keep_one_per_key(connection, stream.keep_last)
     if stream.members:
-        # A deal's fingerprint covers its lead row and every meeting and payment derived from it.
+        # A deal is one record: its fingerprint covers the lead row and every meeting and payment derived from it.
         for table, frame in members.items():
             connection.register(f"incoming_{table}", frame)
         derived = " ".join(
             f"LEFT JOIN (SELECT {_DEAL_KEY} AS _key, string_agg({_text(_SCHEMAS[t].names())}, {_ROWS} "
-            f"ORDER BY {_text(_SCHEMAS[t].names())}) AS _{t} FROM incoming_{t} GROUP BY ALL) USING (_key)"
-            for t in stream.members)
-        fingerprint = f"md5_number(concat_ws({_PARTS}, _own, " + ", ".join(
-            f"coalesce(_{t}, '')" for t in stream.members) + "))"
-        _run(connection,
-            f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {columns}, _key, {fingerprint} AS _fp, _row FROM ("
-            f"SELECT *, {stream.key_sql} AS _key, {_text(_SCHEMAS[stream.head].names())} AS _own FROM incoming "
-            f"QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _row {order}) = 1) {derived}")
+            f"ORDER BY {_text(_SCHEMAS[t].names())}) AS _{t} FROM incoming_{t} GROUP BY ALL) d_{t} "
+            f"ON d_{t}._key = stage._key" for t in stream.members)
+        parts = ", ".join([_text(names), *(f"coalesce(_{t}, '')" for t in stream.members)])
+        _run(connection, f"UPDATE stage SET _fp = d._fp FROM (SELECT stage._key, md5_number(concat_ws({_PARTS}, "
+                         f"{parts})) AS _fp FROM stage {derived}) d WHERE stage._key = d._key")
+        same = "c._fp = s._fp"
+        current = "_key, _fp, _batch"
     else:
-        _run(connection,
-            f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {columns}, _key, "
-            f"md5_number({_text(_SCHEMAS[stream.head].names())}) AS _fp, _row FROM ("
-            f"SELECT *, {stream.key_sql} AS _key FROM incoming) "
-            f"QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _row {order}) = 1")
+        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM c."{c}"' for c in names)
+        current = f"_key, _batch, {columns}"
     origin = f"'{stream.origin}'"
     _run(connection,
-        f"CREATE OR REPLACE TEMP TABLE compared AS SELECT s._key, s._row, c._batch AS current_batch, "
-        f"c._fp IS NOT NULL AS existed, c._fp IS NOT DISTINCT FROM s._fp AS same FROM stage s LEFT JOIN ("
-        f"SELECT _key, _fp, _batch FROM {stream.head} WHERE _until IS NULL AND _origin = {origin} "
-        f"AND _key IN (SELECT _key FROM stage)) c USING (_key)")
+         f"CREATE OR REPLACE TEMP TABLE compared AS SELECT s._key, s._row, c._batch AS current_batch, "
+         f"c._key IS NOT NULL AS existed, coalesce(c._key IS NOT NULL AND {same}, false) AS same "
+         f"FROM stage s LEFT JOIN (SELECT {current} FROM {stream.head} WHERE _until IS NULL "
+         f"AND _origin = {origin} AND _key IN (SELECT _key FROM stage)) c ON c._key = s._key")
     _run(connection, f"INSERT INTO unchanged SELECT {batch_id}, '{stream.name}', _key, current_batch, _row "
-                       "FROM compared WHERE same")
+                     "FROM compared WHERE same")
     for table in (stream.head, *stream.members):
         _run(connection, f"UPDATE {table} SET _until = {batch_id} WHERE _until IS NULL AND _origin = {origin} "
-                           "AND _key IN (SELECT _key FROM compared WHERE existed AND NOT same)")
+                         "AND _key IN (SELECT _key FROM compared WHERE existed AND NOT same)")
     _run(connection,
-        f"INSERT INTO {stream.head} SELECT {_columns(stream.head, 'stage')}, stage._key, stage._fp, {batch_id}, "
-        f"NULL, stage._row, {origin} FROM stage JOIN compared USING (_key) WHERE NOT compared.same")
+         f"INSERT INTO {stream.head} SELECT {_columns(stream.head, 'stage')}, stage._key, stage._fp, {batch_id}, "
+         f"NULL, stage._row, {origin} FROM stage ANTI JOIN (SELECT _key FROM compared WHERE same) u "
+         "ON u._key = stage._key")
     for table in stream.members:
         _run(connection,
-            f"INSERT INTO {table} SELECT {_columns(table)}, {_DEAL_KEY} AS _key, "
-            f"md5_number({_text(_SCHEMAS[table].names())}), {batch_id}, NULL, _row, {origin} FROM incoming_{table} "
-            f"WHERE {_DEAL_KEY} IN (SELECT _key FROM compared WHERE NOT same)")
+             f"INSERT INTO {table} SELECT {_columns(table)}, {_DEAL_KEY} AS _key, NULL, {batch_id}, NULL, _row, "
+             f"{origin} FROM incoming_{table} WHERE {_DEAL_KEY} IN (SELECT _key FROM compared WHERE NOT same)")
         connection.unregister(f"incoming_{table}")
     connection.unregister("incoming")
     new, updated, unchanged = connection.execute(
