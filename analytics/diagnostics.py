@@ -21,7 +21,16 @@ from analytics.comparison import DEFAULT_THRESHOLD, compare, proportion_p_value,
 from analytics.metrics import NO_FILTERS, Filters, aggregate, facts, filter_facts
 from analytics.model import Prepared, span
 from analytics.normalize import UNKNOWN_SOURCE
-from analytics.periods import WEEKDAYS, Period, add_months, last_complete_month, month_end, pro_rata
+from analytics.periods import (
+    WEEKDAYS,
+    Period,
+    add_months,
+    data_end,
+    last_complete_month,
+    month_complete,
+    month_end,
+    pro_rata,
+)
 from analytics.plans import DailyPlan, daily_attainment, period_attainment
 from analytics.registry import metric
 
@@ -323,17 +332,18 @@ def diagnose(
 ) -> Report:
     """Findings for `month` (default: the last complete month) against the month before, most severe first."""
     dates = span(model)
-    if dates is None:
+    last_day = data_end(model)
+    if dates is None or last_day is None:
         raise ValueError("there is no data to diagnose")
-    last_day = dates[1]
-    month = month or last_complete_month(last_day)
+    month = month or last_complete_month(last_day, weekdays)
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ValueError(f"--month must be YYYY-MM, not {month!r}")
     start = date(int(month[:4]), int(month[5:]), 1)
     first_day = model.leads["created_at"].min()
     if start > last_day or (first_day is not None and month_end(start) < first_day.date()):
         raise ValueError(f"no data in {month}: the data run from {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}")
-    cur = Period(start, min(month_end(start), last_day))
+    complete = month_complete(start, last_day, weekdays)
+    cur = Period(start, month_end(start) if complete else min(month_end(start), last_day))
     prev = Period(add_months(start, -1), month_end(add_months(start, -1)))
     weight = pro_rata(Period(start, month_end(start)), prev, last_day, weekdays)
     plans = plans or {}

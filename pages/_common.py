@@ -21,9 +21,30 @@ import streamlit as st
 from analytics import i18n, people, settings
 from analytics.comparison import compare
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
-from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, Mode, aggregate, facts, filter_facts
+from analytics.metrics import (
+    DEFAULT_MIN_CALL_SECONDS,
+    MODES,
+    Filters,
+    Mode,
+    aggregate,
+    facts,
+    filter_facts,
+    without_missing,
+)
 from analytics.model import Prepared, prepare, span
-from analytics.periods import PRESETS, Period, add_months, month_end, month_start, preset, previous, pro_rata
+from analytics.periods import (
+    PRESETS,
+    WEEKDAYS,
+    Period,
+    add_months,
+    data_end,
+    month_complete,
+    month_end,
+    month_start,
+    preset,
+    previous,
+    pro_rata,
+)
 from analytics.plans import DEFAULT_PLAN, DailyPlan
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._widgets import escape
@@ -211,11 +232,14 @@ def load_current() -> Loaded:
 def describe(key: str, _bundle: Bundle, _model: Prepared) -> Loaded:
     """The data's span and the names the filters offer, worked out once per dataset."""
     today = date.today()
-    true_first, true_last = span(_model) or (today, today)
+    first_event, _ = span(_model) or (today, today)
+    true_first, true_last = first_event, data_end(_model) or today
     first_day, last_day = usable_span(true_first, true_last, today)
     return Loaded(
         key=key, bundle=_bundle, model=_model, demo=False, first_day=first_day, last_day=last_day,
-        employees=tuple(sorted(_model.leads["employee"].drop_nulls().unique().to_list())),
+        # Everyone who did something: a floor that uploads only its PBX log has people too.
+        employees=tuple(sorted(pl.concat([_model.leads["employee"], _model.calls["employee"],
+                                          _model.meetings["setter"]]).drop_nulls().unique().to_list())),
         sources=tuple(sorted(_model.leads["source"].drop_nulls().unique().to_list())),
         true_span=None if (first_day, last_day) == (true_first, true_last) else (true_first, true_last),
     )
@@ -269,7 +293,8 @@ class View:
         """The metrics table for this view (or another period/mode, or other filter values)."""
         chosen = period or self.period
         filters = replace(self.filters, date_from=chosen.start, date_to=chosen.end, **overrides)
-        return aggregate(filter_facts(self.facts(mode), filters), by)
+        # A floor that uploads only its PBX log sees calls and minutes; what needs deals is unknown, not zero.
+        return without_missing(aggregate(filter_facts(self.facts(mode), filters), by), self.data.bundle.available)
 
 
 def _from_url() -> None:
@@ -360,7 +385,8 @@ def sidebar(data: Loaded) -> View:
             tr("period"), PRESETS, index=PRESETS.index(state["f_period"]), key=widget_key("f_period"),
             format_func=lambda p: tr(f"period_{p}")))
         if name == "custom":
-            default = (max(data.first_day, preset("last_month", data.last_day, data.first_day).start), data.last_day)
+            default = (max(data.first_day, preset("last_month", data.last_day, data.first_day, working_days()).start),
+                       data.last_day)
             # Dates from a link or from other data may lie outside this data's span: the widget refuses those.
             stored = clamp_dates(state.get("f_dates") or default, data.first_day, data.last_day)
             chosen = st.date_input(tr("dates"), value=stored, min_value=data.first_day, max_value=data.last_day,
@@ -369,7 +395,7 @@ def sidebar(data: Loaded) -> View:
             remember("f_dates", (start, end))
             period = Period(start, end)
         else:
-            period = preset(name, data.last_day, data.first_day)
+            period = preset(name, data.last_day, data.first_day, working_days())
         people = remember("f_people", st.multiselect(
             tr("employees"), data.employees, default=[p for p in state.get("f_people", []) if p in data.employees],
             key=widget_key("f_people"), placeholder=tr("all")))
@@ -391,16 +417,22 @@ def sidebar(data: Loaded) -> View:
 
 def exposure(v: View) -> float:
     """The current period against the previous one, pro rata when the data end inside the current period."""
-    return 1.0 if v.previous is None else pro_rata(v.period, v.previous, v.data.last_day)
+    return 1.0 if v.previous is None else pro_rata(v.period, v.previous, v.data.last_day, working_days())
+
+
+def working_days() -> tuple[int, ...]:
+    """The working weekdays the user saved on the Plan page (Mon–Fri by default); every page reads them here."""
+    saved = tuple(d for d in settings.load("working_days", list(WEEKDAYS)) if isinstance(d, int) and 0 <= d <= 6)
+    return saved or WEEKDAYS
 
 
 def month_weights(v: View) -> dict[str, float]:
-    """The month in progress (the data end before its last day) is compared pro rata to the month before."""
-    last = v.data.last_day
-    if last == month_end(last):
+    """The month in progress (the data end before its last working day) is compared pro rata to the month before."""
+    last, days = v.data.last_day, working_days()
+    if month_complete(month_start(last), last, days):
         return {}
     before = add_months(month_start(last), -1)
-    weight = pro_rata(Period(month_start(last), month_end(last)), Period(before, month_end(before)), last)
+    weight = pro_rata(Period(month_start(last), month_end(last)), Period(before, month_end(before)), last, days)
     return {last.strftime("%Y-%m"): weight}
 
 

@@ -36,7 +36,7 @@ cursor = v.data.first_day.replace(day=1)
 while cursor <= v.data.last_day:
     months.append(cursor.strftime("%Y-%m"))
     cursor = add_months(cursor, 1)
-default = last_complete_month(v.data.last_day)
+default = last_complete_month(v.data.last_day, _common.working_days())
 left, right = st.columns([1, 2])
 month = left.selectbox(v.t("diag_month"), months[1:] or months, key="diag_month",
                        index=(months[1:] or months).index(default) if default in months[1:] else len(months) - 2)
@@ -52,7 +52,7 @@ scope_filters = replace(v.filters, date_from=None, date_to=None)
 report = cached_diagnosis(
     v.data.key, month, threshold, scope_filters,
     json.dumps({k: p.to_dict() for k, p in per_person.items()}, sort_keys=True),
-    tuple(st.session_state.get("working_days") or (0, 1, 2, 3, 4)), v.data.model,
+    _common.working_days(), v.data.model,
 )
 
 counts = {s: sum(f["severity"] == s for f in report.findings) for s in ("high", "medium", "low")}
