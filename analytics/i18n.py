@@ -533,6 +533,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "values_ignored": ("Значений пропущено", "Values left empty"),
     "accounted": ("{file}: {rows} строк = {ok} загружено + {bad} отклонено.",
                   "{file}: {rows} rows = {ok} imported + {bad} rejected."),
+    "accounted_skipped": ("{file}: {rows} строк = {ok} загружено + {skipped} пропущено + {bad} отклонено.",
+                          "{file}: {rows} rows = {ok} imported + {skipped} skipped + {bad} rejected."),
+    "rows_skipped": ("Пропущено", "Skipped"),
+    "rows_skipped_help": (
+        "Строки в порядке, но это не отдельные записи: ещё одно плечо уже учтённого звонка или звонок, который не "
+        "дошёл ни до одного сотрудника (IVR, очередь, пропущенный). Причины — в таблице замечаний.",
+        "Rows that are fine but are not records of their own: another leg of a call already counted, or a call that "
+        "reached no employee (IVR, queue, missed). The reasons are in the issue table.",
+    ),
+    "guessed": ("Что распознано по догадке", "What was inferred"),
+    "file_warning": ("Обратите внимание", "Note"),
+    "calls_only_sentence": (
+        "В данных только звонки: за период {calls} звонков от {t} с и {minutes} минут на линии. Загрузите выгрузку "
+        "сделок из CRM, чтобы увидеть лиды, встречи и оплаты.",
+        "The data hold calls only: {calls} calls of {t} s or longer and {minutes} minutes on the line in the period. "
+        "Upload the CRM's deals export to see leads, meetings and payments.",
+    ),
     "mapping": ("Сопоставление колонок", "Column mapping"),
     "field": ("Поле", "Field"),
     "meaning": ("Что это", "Meaning"),
