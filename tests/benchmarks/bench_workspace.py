@@ -1,0 +1,236 @@
+"""Benchmark: a workspace holding a 2 M-call floor (issue 11). Not a timed test; figures for the README.
+
+    python -m tests.benchmarks.bench_workspace [--setters 80] [--months 12]
+
+1. import of the long-form export (calls, leads, meetings, payments CSV with the SPEC's column names) into a new
+   workspace: parsing the files and storing them are timed apart;
+2. reopening the workspace to the first dashboard: load (DuckDB → Arrow → Polars), then the model and the
+   employee × month table;
+3. an incremental import of one week (its call log overlapping the stored one by a day; meetings of the last
+   three weeks with their current state) into the 2 M-call workspace, and undoing it;
+4. the calls part of the daily facts of SPEC §3 computed inside DuckDB (SQL over the stored table) against
+   Polars after loading.
+Each step runs in a fresh process so that its time and peak memory are its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import polars as pl
+
+from data.generate_demo import generate_floor
+from tests.benchmarks.bench_metrics import big_floor, run
+
+TABLES = ("calls", "leads", "meetings", "payments")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_exports(directory: Path, setters: int, months: int) -> dict[str, int]:
+    """The history up to the last week, and the last week's export, as long-form CSV files."""
+    config = big_floor(setters, months)
+    data = generate_floor(config)
+    cut = datetime.combine(config.end, datetime.min.time()) - timedelta(days=6)
+    dated = {"calls": "started_at", "leads": "created_at", "meetings": "booked_at", "payments": "paid_at"}
+    week_from = {"calls": cut - timedelta(days=1), "leads": cut, "meetings": cut - timedelta(days=21),
+                 "payments": cut}
+    counts = {}
+    for name in TABLES:
+        frame = data.table(name)
+        history = frame.filter(pl.col(dated[name]) < cut)
+        week = frame.filter(pl.col(dated[name]) >= week_from[name])
+        history.write_csv(directory / f"{name}_history.csv")
+        week.write_csv(directory / f"{name}_week.csv")
+        counts[f"{name}_history"], counts[f"{name}_week"] = history.height, week.height
+    counts["mb"] = sum((directory / f"{n}_history.csv").stat().st_size for n in TABLES) // 1_000_000
+    return counts
+
+
+def exports(directory: str, setters: int, months: int, queue: multiprocessing.Queue) -> None:
+    """In a process of its own: a peak resident size is inherited by the processes started after it."""
+    queue.put(write_exports(Path(directory), setters, months))
+
+
+def _import(workspace_path: str, directory: str, part: str) -> dict[str, object]:
+    from analytics.importing.pipeline import Upload, import_one
+    from analytics.workspace import Incoming, Workspace
+
+    result: dict[str, object] = {}
+    t = time.perf_counter()
+    uploads = [Upload(f"{name}_{part}.csv", (Path(directory) / f"{name}_{part}.csv").read_bytes(), name)
+               for name in TABLES]
+    files = [Incoming.of(import_one(u), u.content_digest) for u in uploads]  # type: ignore[arg-type]
+    result["parse_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    stored = Workspace(workspace_path).import_files(files)
+    result["store_s"] = time.perf_counter() - t
+    result["rows"] = stored.rows
+    result["batch_id"] = stored.batch_id
+    return result
+
+
+def import_history(workspace_path: str, directory: str, queue: multiprocessing.Queue) -> None:
+    result = _import(workspace_path, directory, "history")
+    result["file_mb"] = Path(workspace_path).stat().st_size / 1e6
+    result["peak_mb"] = peak_mb()
+    queue.put(result)
+
+
+def reopen(workspace_path: str, queue: multiprocessing.Queue) -> None:
+    from analytics.metrics import compute
+    from analytics.model import prepare
+    from analytics.workspace import Workspace
+
+    result: dict[str, object] = {}
+    t = time.perf_counter()
+    workspace = Workspace(workspace_path)
+    result["version"] = workspace.version()
+    result["version_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data = workspace.dataset()
+    result["load_s"] = time.perf_counter() - t
+    result["calls"] = data.calls.height
+    t = time.perf_counter()
+    model = prepare(data)
+    result["prepare_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    compute(model, ["employee", "month"])
+    result["table_s"] = time.perf_counter() - t
+    result["peak_mb"] = peak_mb()
+    queue.put(result)
+
+
+def import_week(workspace_path: str, directory: str, queue: multiprocessing.Queue) -> None:
+    from analytics.workspace import Workspace
+
+    result = _import(workspace_path, directory, "week")
+    t = time.perf_counter()
+    Workspace(workspace_path).undo(result["batch_id"])  # type: ignore[arg-type]
+    result["undo_s"] = time.perf_counter() - t
+    result["again"] = _import(workspace_path, directory, "week")
+    result["peak_mb"] = peak_mb()
+    queue.put(result)
+
+
+# SQL counterpart of analytics.normalize.phone and of the model's link by lead_id, else by phone number.
+PHONE_SQL = """CASE WHEN length(d) = 11 AND d LIKE '8%' THEN '7' || d[2:] WHEN length(d) = 10 THEN '7' || d
+                    WHEN length(d) >= 5 THEN d END"""
+CALL_FACTS_SQL = f"""
+WITH leads AS (
+    SELECT lead_id, created_at, source, {PHONE_SQL} AS phone_norm
+    FROM (SELECT *, regexp_replace(phone, '\\D', '', 'g') AS d FROM main.leads WHERE _until IS NULL)
+), by_phone AS (
+    SELECT phone_norm, arg_max(lead_id, created_at) AS phone_lead FROM leads WHERE phone_norm IS NOT NULL
+    GROUP BY phone_norm
+), calls AS (
+    SELECT started_at, trim(employee) AS employee, duration_s, nullif(trim(lead_id), '') AS lead_id,
+           {PHONE_SQL} AS phone_norm
+    FROM (SELECT *, regexp_replace(phone, '\\D', '', 'g') AS d FROM main.calls WHERE _until IS NULL)
+)
+SELECT CAST(c.started_at AS DATE) AS date, c.employee, coalesce(l.source, 'unknown') AS source,
+       count(*) AS calls_total, count(*) FILTER (WHERE c.duration_s >= 60) AS calls_60s,
+       sum(coalesce(c.duration_s, 0)) AS seconds_on_line
+FROM calls c
+LEFT JOIN by_phone p ON c.lead_id IS NULL AND c.phone_norm = p.phone_norm
+LEFT JOIN leads l ON l.lead_id = coalesce(c.lead_id, p.phone_lead)
+GROUP BY ALL
+"""
+
+
+def facts_both_ways(workspace_path: str, queue: multiprocessing.Queue) -> None:
+    import duckdb
+
+    from analytics.metrics import facts
+    from analytics.model import prepare
+    from analytics.workspace import Workspace
+
+    result: dict[str, object] = {}
+    with duckdb.connect(workspace_path, read_only=True) as connection:
+        t = time.perf_counter()
+        in_sql = pl.from_arrow(connection.sql(CALL_FACTS_SQL).to_arrow_table())
+        result["duckdb_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        plain_sql = connection.sql(
+            "SELECT CAST(started_at AS DATE) AS date, employee, count(*) AS calls_total, "
+            "count(*) FILTER (WHERE duration_s >= 60) AS calls_60s, sum(coalesce(duration_s, 0)) AS seconds_on_line "
+            "FROM calls WHERE _until IS NULL GROUP BY ALL").to_arrow_table()
+        result["duckdb_plain_s"] = time.perf_counter() - t
+    assert isinstance(in_sql, pl.DataFrame)
+    t = time.perf_counter()
+    data = Workspace(workspace_path).dataset()
+    result["load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data.calls.group_by(pl.col("started_at").dt.date().alias("date"), "employee").agg(
+        pl.len().alias("calls_total"), (pl.col("duration_s") >= 60).sum().alias("calls_60s"),
+        pl.col("duration_s").fill_null(0).sum().alias("seconds_on_line"))
+    result["polars_plain_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model = prepare(data)
+    result["prepare_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    full = facts(model)
+    result["facts_s"] = time.perf_counter() - t
+    result["rows_plain_duckdb"] = plain_sql.num_rows
+    # Same calls per day and person either way; the source split differs only by the model's finer rules
+    # (source normalisation, the latest lead before the call for numbers several leads share).
+    per_person = lambda f: f.group_by("date", "employee").agg(pl.col("calls_total", "calls_60s").sum())  # noqa: E731
+    result["same_per_person"] = per_person(in_sql).sort("date", "employee").equals(
+        per_person(full.filter(pl.col("calls_total") > 0)).sort("date", "employee"))
+    result["peak_mb"] = peak_mb()
+    queue.put(result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setters", type=int, default=80)
+    parser.add_argument("--months", type=int, default=12)
+    args = parser.parse_args()
+    with TemporaryDirectory() as tmp:
+        counts = run(exports, tmp, args.setters, args.months)
+        path = str(Path(tmp) / "team.duckdb")
+        print(f"history export: {counts['calls_history']:,} calls, {counts['leads_history']:,} leads, "
+              f"{counts['meetings_history']:,} meetings, {counts['payments_history']:,} payments "
+              f"({counts['mb']} MB of CSV); the week: {counts['calls_week']:,} calls (a day overlapping), "
+              f"{counts['leads_week']:,} leads, {counts['meetings_week']:,} meetings (three weeks), "
+              f"{counts['payments_week']:,} payments")
+
+        first = run(import_history, path, tmp)
+        print("\n1. import into a new workspace")
+        print(f"  read + recognise + parse + validate the 4 files: {first['parse_s']:.2f} s")
+        print(f"  store (keys, fingerprints, one transaction): {first['store_s']:.2f} s -> {first['rows']}")
+        print(f"  workspace file {first['file_mb']:.0f} MB; peak memory {first['peak_mb']:.0f} MB")
+
+        opened = run(reopen, path)
+        print("\n2. reopen to the first dashboard (fresh process)")
+        print(f"  version(): {opened['version_s'] * 1000:.0f} ms")
+        print(f"  load {opened['calls']:,} calls and the rest, DuckDB -> Arrow -> Polars: {opened['load_s']:.2f} s")
+        print(f"  prepare (link, attribute): {opened['prepare_s']:.2f} s; employee x month table "
+              f"{opened['table_s']:.2f} s; total {opened['load_s'] + opened['prepare_s'] + opened['table_s']:.2f} s")
+        print(f"  peak memory {opened['peak_mb']:.0f} MB")
+
+        week = run(import_week, path, tmp)
+        print("\n3. incremental import of one week into that workspace")
+        print(f"  parse the week's 4 files {week['parse_s']:.2f} s; store {week['store_s']:.2f} s -> {week['rows']}")
+        print(f"  undo that batch {week['undo_s']:.2f} s; import it again: store {week['again']['store_s']:.2f} s")
+
+        both = run(facts_both_ways, path)
+        print("\n4. the calls part of the daily facts: inside DuckDB or in Polars after loading")
+        print(f"  DuckDB SQL over the stored calls, linked to leads by id, else phone: {both['duckdb_s']:.2f} s")
+        print(f"  DuckDB, per day and person only (no link): {both['duckdb_plain_s']:.2f} s "
+              f"({both['rows_plain_duckdb']:,} rows)")
+        print(f"  Polars: load {both['load_s']:.2f} s; per day and person {both['polars_plain_s']:.2f} s; "
+              f"prepare {both['prepare_s']:.2f} s + all facts {both['facts_s']:.2f} s")
+        print(f"  calls per day and person identical both ways: {both['same_per_person']}")
+
+
+if __name__ == "__main__":
+    main()
