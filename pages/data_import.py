@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import i18n, normalize, settings
-from analytics.importing.converting import REJECTED, STEPS
+from analytics.importing.converting import STEPS, VALUE_IGNORED
 from analytics.importing.mapping import FIELDS, FILE_KINDS, REQUIRED, signature
 from pages import _common, _widgets
 
@@ -42,20 +42,30 @@ for index, imported in enumerate(bundle.files):
     file_key = f"{imported.name}_{upload.content_digest[:12]}"
     with st.container(border=True):
         st.subheader(_widgets.escape(imported.name))
-        top = st.columns([2, 1, 1, 1, 1])
+        top = st.columns([2, 1, 1, 1, 1, 1])
         kind = top[0].selectbox(v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
                                 format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{file_key}")
         # Rerun only for a new choice: should the importer not honour it, asking again would loop forever.
         if kind != imported.kind and kind != upload.kind:
             set_upload(imported.name, kind=kind, overrides={})
             st.rerun()
-        ignored = imported.issues.filter(pl.col("action") != REJECTED).height
+        ignored = imported.issues.filter(pl.col("action") == VALUE_IGNORED).height
         top[1].metric(v.t("rows_in_file"), i18n.number(imported.rows_in_file, v.lang))
         top[2].metric(v.t("rows_imported"), i18n.number(imported.imported, v.lang))
-        top[3].metric(v.t("rows_rejected"), i18n.number(imported.rejected, v.lang))
-        top[4].metric(v.t("values_ignored"), i18n.number(ignored, v.lang))
-        st.caption(v.t("accounted", file=imported.format.upper(), rows=i18n.number(imported.rows_in_file, v.lang),
-                       ok=i18n.number(imported.imported, v.lang), bad=i18n.number(imported.rejected, v.lang)))
+        top[-3].metric(v.t("rows_skipped"), i18n.number(imported.skipped, v.lang), help=v.t("rows_skipped_help"))
+        top[-2].metric(v.t("rows_rejected"), i18n.number(imported.rejected, v.lang))
+        top[-1].metric(v.t("values_ignored"), i18n.number(ignored, v.lang))
+        counts = {"file": imported.format.upper(), "rows": i18n.number(imported.rows_in_file, v.lang),
+                  "ok": i18n.number(imported.imported, v.lang), "bad": i18n.number(imported.rejected, v.lang)}
+        if imported.skipped:
+            st.caption(v.t("accounted_skipped", skipped=i18n.number(imported.skipped, v.lang), **counts))
+        else:
+            st.caption(v.t("accounted", **counts))
+        for warning in imported.warnings:
+            st.warning(_widgets.escape(warning), icon=":material/warning:")
+        if imported.guesses:
+            st.markdown("**" + v.t("guessed") + "**")
+            st.markdown("\n".join(f"- {_widgets.escape(g)}" for g in imported.guesses))
 
         headers = list(imported.samples)
         mapping = pl.DataFrame({

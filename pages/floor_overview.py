@@ -18,8 +18,23 @@ now = now_table.row(0, named=True)
 previous_table = v.before()
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 
-if now["calls_total"] == 0 and now["leads_new"] == 0 and now["meetings_scheduled"] == 0:
+if not any(now[k] for k in ("calls_total", "leads_new", "meetings_scheduled")):
     st.info(v.t("no_data"), icon=":material/info:")
+    st.stop()
+
+if "meetings" not in v.data.bundle.available:
+    # A floor that uploaded only its PBX log: the calls are the whole story so far.
+    cols = st.columns(3)
+    drops = v.drops(now_table, previous_table)
+    for column, key in zip(cols, ("calls_60s", "minutes_on_line", "calls_total"), strict=True):
+        _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
+    st.markdown(v.t("calls_only_sentence", calls=i18n.number(now["calls_60s"], v.lang), t=v.filters.min_call_seconds,
+                    minutes=i18n.number(now["minutes_on_line"], v.lang)))
+    people = v.metrics(("employee",)).select("employee", "calls_60s", "minutes_on_line", "calls_total").sort(
+        "calls_60s", descending=True)
+    st.subheader(v.t("leaderboard"))
+    _widgets.metric_table(people, v.lang, name="calls_by_person")
+    _widgets.definitions(("calls_60s", "minutes_on_line", "calls_total"), v.lang)
     st.stop()
 
 # The headline: the main KPIs first (SPEC §3), each against the previous period.

@@ -1,0 +1,50 @@
+"""A floor that uploads only its PBX log sees calls and minutes; what needs deals is unknown, not zero."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.importing.pipeline import Upload
+
+ROOT = Path(__file__).resolve().parent.parent
+SIPUNI = ROOT / "tests" / "fixtures" / "real" / "sipuni_utf8.csv"
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+
+
+def open_with_calls_only(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.session_state["uploads"] = [Upload("sipuni.csv", SIPUNI.read_bytes())]
+    at.run()
+    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    if page != "floor_overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_overview_of_a_calls_only_floor_shows_calls_and_minutes() -> None:
+    shown = metrics(open_with_calls_only("floor_overview"))
+    # tests/test_real_exports.py counts this file by hand: 6 calls, 4 of them ≥ 60 s, 494 s on the line.
+    assert shown == {"Calls ≥ 60 s": "4", "Minutes on the line": "8", "All calls": "6"}
+
+
+def test_a_person_of_a_calls_only_floor_has_calls_and_unknown_meetings() -> None:
+    shown = metrics(open_with_calls_only("lead_generator"))
+    assert shown["Meetings held"] == "—" and shown["Payments"] == "—"
+
+
+def test_the_data_page_accounts_for_the_call_nobody_took() -> None:
+    shown = metrics(open_with_calls_only("data_import"))
+    assert (shown["Rows in file"], shown["Imported"], shown["Skipped"], shown["Rejected"]) == ("7", "6", "1", "0")
