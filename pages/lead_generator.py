@@ -40,7 +40,8 @@ days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
 st.markdown(v.md(
     "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
     booked=i18n.number(now["meetings_scheduled"], v.lang), calls=i18n.number(now["calls_60s"], v.lang),
-    t=v.filters.min_call_seconds, per_day=i18n.number(now["calls_60s"] / days, v.lang, 1),
+    t=v.filters.min_call_seconds,
+    per_day=i18n.number(None if now["calls_60s"] is None else now["calls_60s"] / days, v.lang, 1),
 ))
 
 # Daily activity against the plan.
