@@ -199,7 +199,23 @@ NOUNS: dict[str, Noun] = {
     "lead_generators": Noun(("лидоруб", "лидоруба", "лидорубов"), ("lead generator", "lead generators"),
                             ("лидоруба", "лидорубов")),
     "sources": Noun(("источник", "источника", "источников"), ("source", "sources"), ("источника", "источников")),
+    # An adjective standing for "meetings" after «из»: «1 проведённая встреча из 21 назначенной».
+    "booked": Noun(("назначенная", "назначенные", "назначенных"), ("booked", "booked"), ("назначенной", "назначенных")),
 }
+
+
+def noun_form(n: float | int | Decimal | None, noun: str, lang: Lang, case: Case = "nominative") -> str:
+    """The form of a noun of NOUNS that agrees with `n` (as shown: pass the rounded value), without the number.
+
+    The genitive (after «из» / «от», and the accusative of people: «довели 21 клиента») has the singular for
+    1, 21, 101 and fractions and the plural otherwise; English has one plural. A missing `n` takes the plural.
+    """
+    forms = NOUNS[noun]
+    if n is None:
+        return forms.ru[2] if lang == "ru" else forms.en[1]
+    if lang == "ru" and case == "genitive":
+        return forms.ru_genitive[0] if plural_category(n, lang) in ("one", "other") else forms.ru_genitive[1]
+    return plural(n, lang, forms.ru if lang == "ru" else forms.en)
 
 
 def count_phrase(n: float | int | None, noun: str, lang: Lang, decimals: int = 0,
@@ -210,16 +226,10 @@ def count_phrase(n: float | int | None, noun: str, lang: Lang, decimals: int = 0
     number with its noun. `case="genitive"` gives the form after «из» / «от» (`из 21 звонка`, `из 5 звонков`;
     English has one form). A missing count is "—" with the plural noun.
     """
-    forms = NOUNS[noun]
     exact = _decimal(n)
     if exact is None:
-        return f"{DASH}{NBSP}{forms.ru[2] if lang == 'ru' else forms.en[1]}"
-    shown = abs(_rounded(exact, decimals))
-    if lang == "ru" and case == "genitive":
-        category = plural_category(shown, lang)
-        word = forms.ru_genitive[0] if category in ("one", "other") else forms.ru_genitive[1]
-    else:
-        word = plural(shown, lang, forms.ru if lang == "ru" else forms.en)
+        return f"{DASH}{NBSP}{noun_form(None, noun, lang)}"
+    word = noun_form(abs(_rounded(exact, decimals)), noun, lang, case)
     return f"{number(exact, lang, decimals)}{NBSP}{word}"
 
 
@@ -304,14 +314,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     # overview
     "overview_title": ("Обзор отдела", "Floor overview"),
     "overview_sentence": (
-        "За период лидорубы довели до проведённой встречи {held} клиентов ({held_change} к прошлому периоду); "
-        "{paid} из них оплатили на {revenue}.",
-        "In the period the lead generators brought {held} clients to a held meeting ({held_change} on the previous "
-        "period); {paid} of them paid, {revenue} in all.",
+        "За период лидорубы довели до проведённой встречи {held} {held@clients:gen} ({held_change} к прошлому "
+        "периоду); {paid} из них оплатили на {revenue}.",
+        "In the period the lead generators brought {held} {held@clients} to a held meeting ({held_change} on the "
+        "previous period); {paid} of them paid, {revenue} in all.",
     ),
     "funnel": ("Воронка", "Funnel"),
-    "funnel_chart_title": ("Встречи и оплаты (из {calls} звонков от 60 с)",
-                           "Meetings and payments (from {calls} calls of 60 s or longer)"),
+    "funnel_chart_title": ("Встречи и оплаты (из {calls} {calls@calls:gen} от 60 с)",
+                           "Meetings and payments (from {calls} {calls@calls} of 60 s or longer)"),
     "drop_rule": (
         "Красным — падение не меньше {threshold} к прошлому периоду, и неслучайное (значимо на уровне 95 %: "
         "для количеств — точный тест Пуассона, для конверсий — тест двух долей). Мелкие числа (2 → 1) тревогой не "
@@ -331,8 +341,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "secondary_for": ("Второстепенные показатели: {who}", "Secondary numbers: {who}"),
     "open_person": ("Открыть страницу лидоруба", "Open the lead generator's page"),
     "paid_without_meeting_note": (
-        "Ещё {n} оплат ({amount}) пришли без проведённой встречи — они не засчитаны лидорубам.",
-        "Another {n} payments ({amount}) came without a held meeting — they are not credited to lead generators.",
+        "Ещё {n} {n@payments} ({amount}) без проведённой встречи: такие оплаты лидорубам не засчитываются.",
+        "Another {n} {n@payments} ({amount}) without a held meeting: such payments are not credited to lead "
+        "generators.",
     ),
     # lead generator
     "person_title": ("Лидоруб: {who}", "Lead generator: {who}"),
@@ -348,9 +359,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "leads": ("Лиды", "Leads"),
     "calls": ("Звонки", "Calls"),
     "person_sentence": (
-        "{who}: {held} проведённых встреч из {booked} назначенных, {calls} звонков от {t} с "
+        "{who}: {held} {held@meetings_held} из {booked} {booked@booked:gen}, {calls} {calls@calls} от {t} с "
         "(в среднем {per_day} в рабочий день).",
-        "{who}: {held} meetings held out of {booked} booked, {calls} calls of {t} s or longer "
+        "{who}: {held} {held@meetings_held} out of {booked} booked, {calls} {calls@calls} of {t} s or longer "
         "({per_day} per working day on average).",
     ),
     "daily_caption": ("Красным — рабочие дни ниже нижней границы плана; зелёная полоса — план.",
@@ -464,8 +475,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "calendar_title": ("{metric}: выполнение дневного плана", "{metric}: daily plan attainment"),
     "days_below": ("Дни ниже плана: {n}", "Days below plan: {n}"),
     "pacing": ("Темп текущего месяца", "Pace of the month in progress"),
-    "pacing_caption": ("{month}: прошло {done} из {total} рабочих дней; прогноз — факт в том же темпе до конца месяца.",
-                       "{month}: {done} of {total} working days gone; the projection keeps the current pace to "
+    "pacing_caption": ("{month}: прошло {done} из {total} {total@working_days:gen}; прогноз — факт в том же темпе "
+                       "до конца месяца.",
+                       "{month}: {done} of {total} {total@working_days} gone; the projection keeps the current pace to "
                        "the month's end."),
     "projected": ("Прогноз на месяц", "Projected"),
     "month_plan": ("План месяца", "Month plan"),
@@ -489,8 +501,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "severity_medium": ("Средняя", "Medium"),
     "severity_low": ("Низкая", "Low"),
     "diag_nothing": ("{month} против {previous}: ничего тревожного.", "{month} against {previous}: nothing alarming."),
-    "diag_sentence": ("{month} против {previous}: {n} находок, из них серьёзных — {high}. Начните сверху.",
-                      "{month} against {previous}: {n} findings, {high} of them serious. Start at the top."),
+    "diag_sentence": ("{month} против {previous}: {n} {n@findings}, из них серьёзных — {high}. Начните сверху.",
+                      "{month} against {previous}: {n} {n@findings}, {high} of them serious. Start at the top."),
     "diag_scope": ("Показать", "Show"),
     "scope_all": ("Все", "All"),
     "scope_floor": ("Отдел", "Floor"),
@@ -536,10 +548,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rows_imported": ("Загружено", "Imported"),
     "rows_rejected": ("Отклонено", "Rejected"),
     "values_ignored": ("Значений пропущено", "Values left empty"),
-    "accounted": ("{file}: {rows} строк = {ok} загружено + {bad} отклонено.",
-                  "{file}: {rows} rows = {ok} imported + {bad} rejected."),
-    "accounted_skipped": ("{file}: {rows} строк = {ok} загружено + {skipped} пропущено + {bad} отклонено.",
-                          "{file}: {rows} rows = {ok} imported + {skipped} skipped + {bad} rejected."),
+    "accounted": ("{file}: {rows} {rows@rows} = {ok} загружено + {bad} отклонено.",
+                  "{file}: {rows} {rows@rows} = {ok} imported + {bad} rejected."),
+    "accounted_skipped": ("{file}: {rows} {rows@rows} = {ok} загружено + {skipped} пропущено + {bad} отклонено.",
+                          "{file}: {rows} {rows@rows} = {ok} imported + {skipped} skipped + {bad} rejected."),
     "rows_skipped": ("Пропущено", "Skipped"),
     "rows_skipped_help": (
         "Строки в порядке, но это не отдельные записи: ещё одно плечо уже учтённого звонка или звонок, который не "
@@ -550,9 +562,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "guessed": ("Что распознано по догадке", "What was inferred"),
     "file_warning": ("Обратите внимание", "Note"),
     "calls_only_sentence": (
-        "В данных только звонки: за период {calls} звонков от {t} с и {minutes} минут на линии. Загрузите выгрузку "
-        "сделок из CRM, чтобы увидеть лиды, встречи и оплаты.",
-        "The data hold calls only: {calls} calls of {t} s or longer and {minutes} minutes on the line in the period. "
+        "В данных только звонки: за период {calls} {calls@calls} от {t} с и {minutes} {minutes@minutes} на линии. "
+        "Загрузите выгрузку сделок из CRM, чтобы увидеть лиды, встречи и оплаты.",
+        "The data hold calls only: {calls} {calls@calls} of {t} s or longer and {minutes} {minutes@minutes} on the "
+        "line in the period. "
         "Upload the CRM's deals export to see leads, meetings and payments.",
     ),
     "mapping": ("Сопоставление колонок", "Column mapping"),
@@ -602,7 +615,30 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# `{held@clients:gen}` in a template: the form of the noun `clients` that agrees with the value `held`.
+_AGREEING = re.compile(r"\{(\w+)@(\w+)(?::(gen))?\}")
+
+
+def shown_value(value: object, lang: Lang) -> Decimal | None:
+    """The number a value shows: a number as it is, a text as written by `number` (`1 234,5`, `−3`, `1,234.5`,
+    also with Markdown escapes) read back with its visible decimals; None for "—" or anything else."""
+    if not isinstance(value, str):
+        return _decimal(value)
+    digits = re.sub(r"[\s\\]", "", value).replace(MINUS, "-")
+    digits = digits.replace(",", ".") if lang == "ru" else digits.replace(",", "")
+    return _decimal(digits)
+
+
 def t(key: str, lang: Lang, **values: object) -> str:
+    """A screen's sentence in the language, with `values` filled in.
+
+    A template may say `{n} {n@findings}`: the noun then agrees with the value of `n`, whether the page passes the
+    count itself or the text `number` made of it, so `1 находка`, `3 находки`, `5 находок` need no change in pages.
+    """
     ru, en = STRINGS[key]
     text = ru if lang == "ru" else en
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = _AGREEING.sub(lambda m: noun_form(shown_value(values.get(m[1]), lang), m[2], lang,
+                                             "genitive" if m[3] else "nominative"), text)
+    return text.format(**values)

@@ -242,3 +242,61 @@ def test_a_shown_number_reads_back_exactly(cents: int, lang: i18n.Lang) -> None:
     text = i18n.number(Decimal(cents) / 100, lang, 2)
     assert "\u202f" not in text and "-" not in text
     assert read_back(text, lang) == Decimal(cents) / 100
+
+
+@pytest.mark.parametrize(("n", "lang", "expected"), [
+    (1, "ru", "10.2026 против 09.2026: 1 находка, из них серьёзных — 0. Начните сверху."),
+    (3, "ru", "10.2026 против 09.2026: 3 находки, из них серьёзных — 0. Начните сверху."),
+    (5, "ru", "10.2026 против 09.2026: 5 находок, из них серьёзных — 0. Начните сверху."),
+    (21, "ru", "10.2026 против 09.2026: 21 находка, из них серьёзных — 0. Начните сверху."),
+    (f"1{S}001", "ru", f"10.2026 против 09.2026: 1{S}001 находка, из них серьёзных — 0. Начните сверху."),
+    (1, "en", "10.2026 against 09.2026: 1 finding, 0 of them serious. Start at the top."),
+    ("1,001", "en", "10.2026 against 09.2026: 1,001 findings, 0 of them serious. Start at the top."),
+])
+def test_a_template_noun_agrees_with_its_count(n: object, lang: i18n.Lang, expected: str) -> None:
+    """Pages pass a count or the text `number` made of it; the noun agrees either way."""
+    assert i18n.t("diag_sentence", lang, month="10.2026", previous="09.2026", n=n, high=0) == expected
+
+
+@pytest.mark.parametrize(("calls", "lang", "expected"), [
+    (1, "ru", "Встречи и оплаты (из 1 звонка от 60 с)"),
+    (21, "ru", "Встречи и оплаты (из 21 звонка от 60 с)"),
+    (f"2{S}044", "ru", f"Встречи и оплаты (из 2{S}044 звонков от 60 с)"),
+    (1, "en", "Meetings and payments (from 1 call of 60 s or longer)"),
+    ("2,044", "en", "Meetings and payments (from 2,044 calls of 60 s or longer)"),
+])
+def test_a_template_noun_after_a_preposition(calls: object, lang: i18n.Lang, expected: str) -> None:
+    assert i18n.t("funnel_chart_title", lang, calls=calls) == expected
+
+
+def test_sentences_that_count_read_right() -> None:
+    assert i18n.t("person_sentence", "ru", who="Анна", held="41", booked="21", calls=f"2{S}044", t=60,
+                  per_day="92,9") == (f"Анна: 41 проведённая встреча из 21 назначенной, 2{S}044 звонка от 60 с "
+                                      "(в среднем 92,9 в рабочий день).")
+    assert i18n.t("overview_sentence", "ru", held="2", held_change="+3,0 %", paid="1", revenue="5") == (
+        "За период лидорубы довели до проведённой встречи 2 клиентов (+3,0 % к прошлому периоду); 1 из них "
+        "оплатили на 5.")
+    assert i18n.t("accounted", "en", file="CSV", rows="3", ok="0", bad="3") == "CSV: 3 rows = 0 imported + 3 rejected."
+    assert i18n.t("accounted", "ru", file="CSV", rows="1", ok="1", bad="0") == (
+        "CSV: 1 строка = 1 загружено + 0 отклонено.")
+    assert i18n.t("pacing_caption", "ru", month="11.2026", done=5, total=21).startswith(
+        "11.2026: прошло 5 из 21 рабочего дня;")
+    assert i18n.t("calls_only_sentence", "ru", calls="3", t=60, minutes="1,5").startswith(
+        "В данных только звонки: за период 3 звонка от 60 с и 1,5 минуты на линии.")
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    (f"1{S}234,5", "ru", Decimal("1234.5")), ("1,234.5", "en", Decimal("1234.5")), ("−3", "ru", Decimal(-3)),
+    ("1\\.0", "en", Decimal("1.0")), ("—", "ru", None), (7, "en", Decimal(7)), (None, "ru", None),
+])
+def test_shown_value_reads_what_number_wrote(text: object, lang: i18n.Lang, expected: Decimal | None) -> None:
+    assert i18n.shown_value(text, lang) == expected
+
+
+def test_every_template_names_known_nouns_and_values() -> None:
+    """A typo in `{n@noun}` would only show when the sentence is drawn; catch it here for both languages."""
+    for key, templates in i18n.STRINGS.items():
+        for template in templates:
+            for name, noun, _ in i18n._AGREEING.findall(template):
+                assert noun in i18n.NOUNS, (key, noun)
+                assert "{" + name + "}" in template, (key, name)
