@@ -7,7 +7,7 @@ before their first day. The plan of a period is the daily plan × its working da
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,6 +48,20 @@ class DailyPlan:
 
 
 DEFAULT_PLAN = DailyPlan()
+EVERYONE = "*"  # the saved plan that applies to whoever has none of their own
+
+
+def resolve_plan(saved: Mapping[str, Mapping[str, object] | DailyPlan], person: str) -> DailyPlan:
+    """Which plan applies to a person: their own, else everyone's ("*"), else the default of SPEC §5.
+    The one rule for the Plan page, the person's page, diagnostics and the command line."""
+    chosen = saved.get(person) or saved.get(EVERYONE)
+    if chosen is None:
+        return DEFAULT_PLAN
+    return chosen if isinstance(chosen, DailyPlan) else DailyPlan.from_dict(chosen)
+
+
+def resolve_plans(saved: Mapping[str, Mapping[str, object] | DailyPlan], people: Iterable[str]) -> dict[str, DailyPlan]:
+    return {person: resolve_plan(saved, person) for person in people}
 
 
 def plan_frame(people: list[str], plans: Mapping[str, DailyPlan]) -> pl.DataFrame:

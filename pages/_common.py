@@ -45,7 +45,7 @@ from analytics.periods import (
     previous,
     pro_rata,
 )
-from analytics.plans import DEFAULT_PLAN, DailyPlan
+from analytics.plans import DailyPlan, resolve_plan
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._widgets import escape
 
@@ -445,8 +445,7 @@ def plans() -> dict[str, DailyPlan]:
 
 
 def plan_of(person: str) -> DailyPlan:
-    saved = plans()
-    return saved.get(person) or saved.get("*") or DEFAULT_PLAN
+    return resolve_plan(plans(), person)
 
 
 def view() -> View:

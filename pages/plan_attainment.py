@@ -6,7 +6,15 @@ import streamlit as st
 
 from analytics import i18n, settings
 from analytics.periods import WEEKDAYS
-from analytics.plans import DEFAULT_PLAN, PLAN_METRICS, DailyPlan, daily_attainment, pacing, period_attainment
+from analytics.plans import (
+    PLAN_METRICS,
+    DailyPlan,
+    daily_attainment,
+    pacing,
+    period_attainment,
+    resolve_plan,
+    resolve_plans,
+)
 from analytics.registry import metric
 from pages import _charts, _common, _widgets
 
@@ -30,7 +38,7 @@ plans = _common.plans()
 people = list(v.data.employees)
 rows = []
 for who in ["*", *people]:
-    plan = plans.get(who) or (plans.get("*") if who != "*" else None) or DEFAULT_PLAN
+    plan = resolve_plan(plans, who)
     rows.append({"employee": who, "calls_low": plan.calls_60s[0], "calls_high": plan.calls_60s[1],
                  "booked_low": plan.meetings_scheduled[0], "booked_high": plan.meetings_scheduled[1],
                  "held": plan.meetings_held[0]})
@@ -56,7 +64,7 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
             st.rerun()
 
 plans = _common.plans()
-per_person = {p: plans.get(p) or plans.get("*") or DEFAULT_PLAN for p in people}
+per_person = resolve_plans(plans, people)
 event = v.facts("event")
 daily = daily_attainment(event, v.period, per_person, v.filters, weekdays)
 if daily.is_empty():
