@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any
 
 import fastexcel
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics import export
+from analytics.importing.converting import REJECTED
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile
+from analytics.importing.values import MAX_CALL_SECONDS
 from pages._widgets import escape
 
 HEADERS = ["Дата и время", "Сотрудник", "Длительность разговора", "Номер клиента", "ID", "Ответственный",
@@ -34,6 +39,22 @@ def check(content: bytes, name: str) -> None:
         return
     assert result.imported + result.skipped + result.rejected == result.rows_in_file
     assert 0 <= result.rejected <= result.rows_in_file and 0 <= result.skipped <= result.rows_in_file
+    if "calls" in result.tables:  # whatever the cell said, an imported talk time is a plausible number of seconds
+        assert result.tables["calls"]["duration_s"].is_between(0, MAX_CALL_SECONDS).all()
+
+
+# Talk times that once slipped through as numbers or exceptions when hypothesis happened to draw them (issue 14):
+# not-a-number, infinities, floats and integers beyond any call, a clock with 99 minutes, 1157 days in seconds.
+BAD_DURATIONS = ("NaN", "inf", "-inf", "1e30", "99999999999999999999", "00:99:99", "99999999")
+CALL_HEADER = ["Дата и время", "Сотрудник", "Длительность разговора"]
+
+
+def with_bad_durations(test: Callable[..., None]) -> Callable[..., None]:
+    """Each bad talk time as an explicit example of a call log, so that it is tried on every run, not by luck."""
+    for duration in BAD_DURATIONS:
+        test = example(header=CALL_HEADER, rows=[["27.11.2026 14:05:09", "Иванов", duration]], delimiter=";",
+                       encoding="utf-8")(test)
+    return test
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -43,6 +64,7 @@ def test_any_bytes(content: bytes, name: str) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@with_bad_durations
 @given(
     header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
     rows=st.lists(st.lists(CELLS, max_size=9), max_size=12),
@@ -55,6 +77,18 @@ def test_any_csv(header: list[str], rows: list[list[str]], delimiter: str, encod
     writer.writerow(header)
     writer.writerows(rows)
     check(buffer.getvalue().encode(encoding, errors="replace"), "fuzz.csv")
+
+
+@pytest.mark.parametrize("duration", BAD_DURATIONS)
+def test_an_impossible_duration_is_a_rejected_value(duration: str) -> None:
+    """Rejected with its row and column named: never an exception, never a number in the calls table."""
+    text = "\n".join([";".join(CALL_HEADER), f"27.11.2026 14:05:09;Иванов;{duration}", "27.11.2026 14:10:00;Иванов;75"])
+    result = import_one(Upload("calls.csv", text.encode()))
+    assert (result.rows_in_file, result.imported, result.skipped, result.rejected) == (2, 1, 0, 1)
+    assert result.tables["calls"]["duration_s"].to_list() == [75]  # only the good row's 75 s
+    issues: list[dict[str, Any]] = result.issues.to_dicts()
+    assert [(i["row"], i["column"], i["value"], i["action"]) for i in issues] == [
+        (2, "Длительность разговора", duration, REJECTED)]
 
 
 @settings(max_examples=100, deadline=None)
