@@ -10,18 +10,22 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from analytics import export
+from analytics import export, settings
 from analytics.importing.converting import FileImport
 from analytics.importing.mapping import CALL_ENDS, FIELDS, REQUIRED, FileKind
-from analytics.importing.pipeline import Upload, import_files
+from analytics.importing.pipeline import Upload, import_files, provided_tables
+from analytics.importing.reading import one_line
 from analytics.importing.report import REJECTED, SKIPPED, VALUE_IGNORED
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, compute, without_missing
 from analytics.model import Prepared, prepare
+from analytics.periods import WEEKDAYS
+from analytics.plans import resolve_plans
 from analytics.registry import GROUP_KEYS
 from analytics.schema import TABLES
 
@@ -46,6 +50,8 @@ def _by(text: str) -> tuple[str, ...]:
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", type=Path, metavar="PATH",
+                        help="read a workspace (made by `import`) instead of files, with its saved settings")
     files = parser.add_argument_group("input files (CSV or XLSX, detected from content)")
     files.add_argument("--calls", type=Path, help="the telephony call log")
     files.add_argument("--leads", type=Path, help="the CRM leads/deals export (may carry meetings and payments as "
@@ -115,17 +121,30 @@ def _nothing_usable(imported: FileImport) -> str | None:
             f"(first at row {commonest['row']}): {commonest['reason']}")
 
 
-def load(args: argparse.Namespace) -> tuple[Prepared, list[str], frozenset[str]]:
-    """Import the files the options name; raise UsageError for anything a person must fix.
+@dataclass(frozen=True)
+class Input:
+    """What a command reads: the prepared model, the warnings for the user, the tables the input could fill (the
+    metrics of the others are null), and the workspace's settings (None for files, which carry none)."""
 
-    Returns the model, the warnings and the tables the files could fill (the metrics of the others are null).
-    """
+    model: Prepared
+    warnings: list[str]
+    available: frozenset[str]
+    settings: settings.Snapshot | None
+
+
+def load(args: argparse.Namespace) -> Input:
+    """Read the workspace or import the files the options name; raise UsageError for anything a person must fix."""
     given: dict[FileKind, Path] = {
         kind: path for kind in ("calls", "leads", "meetings", "payments")
         if (path := getattr(args, kind)) is not None
     }
+    if args.workspace is not None:
+        if given:
+            raise UsageError("give either --workspace or files (--calls, --leads, …), not both; "
+                             "add files to a workspace with `import`")
+        return _load_workspace(args.workspace)
     if not given:
-        raise UsageError("no input: give at least one of --calls, --leads, --meetings, --payments")
+        raise UsageError("no input: give --workspace, or at least one of --calls, --leads, --meetings, --payments")
     overrides = _overrides(args.map, given)
     uploads = []
     for kind, path in given.items():
@@ -169,7 +188,37 @@ def load(args: argparse.Namespace) -> tuple[Prepared, list[str], frozenset[str]]
         warnings.append(f"no {' / '.join(missing_tables)} data in the input: the metrics that need "
                         f"{'them' if len(missing_tables) > 1 else 'it'} are null")
     model = prepare(bundle.dataset)
-    return model, [*warnings, *model.warnings], available
+    return Input(model, [*warnings, *model.warnings], available, None)
+
+
+def _load_workspace(path: Path) -> Input:
+    """A workspace's current records, prepared with its own people merges and source aliases — as the app does."""
+    from analytics.workspace import Workspace, WorkspaceBusy  # late: only this path needs DuckDB
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no workspace here (a workspace is created by `import --workspace {path}`)")
+    workspace = Workspace(path)
+    try:
+        snap = settings.snapshot(workspace, str(path))
+        data = workspace.dataset()
+        history = workspace.history()
+    except WorkspaceBusy as error:
+        raise UsageError(str(error)) from error
+    except Exception as error:  # duckdb raises many types; a person needs one line
+        raise UsageError(f"{path}: cannot use this workspace file ({one_line(str(error))})") from error
+    if not history:
+        raise UsageError(f"{path}: the workspace is empty; add files with `import --workspace {path} --calls …`")
+    available: set[str] = set()
+    for batch in history:
+        for file in batch["files"]:
+            available |= provided_tables(file["kind"], file.get("mapping") or {})
+    model = prepare(data, person_aliases=snap.person_aliases, source_aliases=snap.source_aliases)
+    warnings = list(snap.problems)
+    missing_tables = sorted(set(TABLES) - available)
+    if missing_tables:
+        warnings.append(f"no {' / '.join(missing_tables)} data in the workspace: the metrics that need "
+                        f"{'them' if len(missing_tables) > 1 else 'it'} are null")
+    return Input(model, [*warnings, *model.warnings], frozenset(available), snap)
 
 
 def _stood_in(imported: FileImport, name: str) -> bool:
@@ -204,8 +253,9 @@ def _finite(row: dict[str, object]) -> dict[str, object]:
 
 
 def run_metrics(args: argparse.Namespace) -> None:
-    model, warnings, available = load(args)
-    table = without_missing(compute(model, args.by, filters_of(args), args.mode), available)
+    given = load(args)
+    warnings = given.warnings
+    table = without_missing(compute(given.model, args.by, filters_of(args), args.mode), given.available)
     if args.format == "json":
         rows = [_finite(r) for r in table.to_dicts()]
         _write(json.dumps({"rows": rows, "warnings": warnings}, ensure_ascii=False, indent=2, allow_nan=False)
@@ -221,9 +271,14 @@ def run_metrics(args: argparse.Namespace) -> None:
 def run_diagnose(args: argparse.Namespace) -> None:
     from analytics.diagnostics import diagnose, findings_text  # late: only this command needs it
 
-    model, warnings, _ = load(args)
+    given = load(args)
+    model, warnings = given.model, given.warnings
+    saved_plans = given.settings.plans if given.settings else {}
+    weekdays = given.settings.working_days if given.settings else WEEKDAYS
+    people = model.leads["employee"].drop_nulls().unique().to_list()
     try:
-        report = diagnose(model, filters_of(args), month=args.month, threshold=args.threshold)
+        report = diagnose(model, filters_of(args), month=args.month, threshold=args.threshold,
+                          plans=resolve_plans(saved_plans, people), weekdays=weekdays)
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.format == "json":

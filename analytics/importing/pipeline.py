@@ -31,6 +31,19 @@ class Upload:
         return hashlib.sha256(self.content).hexdigest()
 
 
+def provided_tables(kind: str, mapping: Mapping[str, str | None]) -> set[str]:
+    """The canonical tables a file of this kind and mapping fills (a deals file: meetings and payments too, when it
+    has their columns or a stage to derive them from)."""
+    mapped = {name for name, header in mapping.items() if header}
+    tables = {kind}
+    if kind == "leads":
+        if mapped & {*MEETING_FIELDS, "stage"}:
+            tables.add("meetings")
+        if mapped & {"paid_at", "amount", "stage"}:
+            tables.add("payments")
+    return tables
+
+
 @dataclass(frozen=True)
 class Bundle:
     dataset: schema.Dataset
@@ -43,13 +56,7 @@ class Bundle:
         their columns (or a stage to derive them from)."""
         tables: set[str] = set()
         for f in self.files:
-            mapped = {name for name, header in f.mapping.items() if header}
-            tables.add(f.kind)
-            if f.kind == "leads":
-                if mapped & {*MEETING_FIELDS, "stage"}:
-                    tables.add("meetings")
-                if mapped & {"paid_at", "amount", "stage"}:
-                    tables.add("payments")
+            tables |= provided_tables(f.kind, f.mapping)
         return frozenset(tables)
 
     @property
