@@ -1,13 +1,15 @@
 """The team's workspace: imported data, its import history and the settings, kept in one embedded DuckDB file.
 
-Imports add, never duplicate. Every record has a natural key; a batch stores only the records that are new or
-differ from the current version, and marks the version it replaces as superseded (`_until` = the batch). The
-current data is then a plain filtered scan (`_until IS NULL`), and `undo` restores the state before a batch by
-deleting its rows and reviving what it superseded. Deals files are snapshots: a deal (the lead with the meetings
-and payments derived from its row) is one versioned unit keyed by its lead_id.
+Imports add, never duplicate. Every record has a natural key (`_key`, the MD5 of the key columns: stable across
+versions of DuckDB and Polars); a batch stores only the records that are new or differ from the current version,
+and marks the version it replaces as superseded (`_until` = the batch). The current data is then a plain filtered
+scan (`_until IS NULL`), and `undo` restores the state before a batch by deleting its rows and reviving what it
+superseded. Deals files are snapshots: a deal (the lead with the meetings and payments derived from its row) is
+one versioned unit keyed by its lead_id, compared by a fingerprint (`_fp`) of all its rows.
 
 DuckDB allows one writer process, so every operation opens a short-lived connection under a `flock` on
-`<file>.lock`: exclusive for writers, shared for readers. Each import is one transaction.
+`<file>.lock`: exclusive for writers, shared for readers (`<file>.lock.gate` keeps readers from starving a
+writer). Each import is one transaction, so a reader sees a batch whole or not at all.
 """
 
 from __future__ import annotations
@@ -159,28 +161,41 @@ class Workspace:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.gate_path = self.path.with_name(self.path.name + ".lock.gate")
 
     # ---- connections -------------------------------------------------------------------------------------
 
     @contextmanager
     def _locked(self, exclusive: bool, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-        """Writers exclude everyone; readers exclude writers only. Released when the descriptor closes."""
+        """Writers exclude everyone; readers exclude writers only. Released when the descriptors close.
+
+        A writer first takes the gate, which readers pass through only for an instant: from then on no new
+        reader starts, so a steady stream of readers (the sessions of a server) cannot starve an import.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        gate = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o666)
+        data = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    fcntl.flock(descriptor, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WorkspaceBusy(f"{self.path}: busy with another import for over {timeout_s:.0f} s") \
-                            from None
-                    time.sleep(0.02)
+            mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+            self._acquire(gate, mode, deadline)
+            self._acquire(data, mode, deadline)
+            if not exclusive:
+                fcntl.flock(gate, fcntl.LOCK_UN)
             yield
         finally:
-            os.close(descriptor)
+            os.close(data)
+            os.close(gate)
+
+    def _acquire(self, descriptor: int, mode: int, deadline: float) -> None:
+        while True:
+            try:
+                fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WorkspaceBusy(f"{self.path}: busy with another import for too long; try again") from None
+                time.sleep(0.005)
 
     @staticmethod
     def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -427,15 +427,18 @@ def test_readers_during_an_import_see_before_or_after_never_half(tmp_path: Path)
         while not done.is_set():
             seen.add(Workspace(path).dataset().calls.height)
 
-    reader = threading.Thread(target=read)
-    reader.start()
+    readers = [threading.Thread(target=read) for _ in range(2)]  # two sessions of one server
+    for reader in readers:
+        reader.start()
     try:
         for prefix in ("b", "c", "d"):
             upload(Workspace(path), (f"{prefix}.csv", "calls", _calls(prefix, 300)))
     finally:
         done.set()
-        reader.join()
+        for reader in readers:
+            reader.join()
     assert seen <= {300, 600, 900, 1200}
+    assert Workspace(path).dataset().calls.height == 1200
 
 
 def test_an_empty_workspace_reads_as_empty_without_creating_the_file(tmp_path: Path) -> None:
@@ -546,3 +549,12 @@ def test_cli_unknown_batch_and_foreign_file(tmp_path: Path, capsys: pytest.Captu
     code, _, err = run_cli(capsys, "history", "--workspace", str(tmp_path / "notes.txt"))
     assert code == 2 and err.startswith(f"error: {tmp_path / 'notes.txt'}: cannot use this workspace file (")
     assert err.count("\n") == 1
+
+
+def test_import_uploads_uses_the_mappings_the_workspace_remembers(tmp_path: Path) -> None:
+    content = "Дата;Сотрудник;Длительность;Разговор\n05.10.2026 10:00;Анна;00:01:00;00:00:30\n".encode()
+    ws = Workspace(tmp_path / "team.duckdb")
+    ws.set_setting(workspace.MAPPINGS, {signature(["Дата", "Сотрудник", "Длительность", "Разговор"], "calls"):
+                                        {"duration_s": "Длительность"}})
+    result = ws.import_uploads([Upload("calls.csv", content, "calls")])
+    assert (result.batch_id, ws.dataset().calls["duration_s"].to_list()) == (1, [60])
