@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -310,11 +311,16 @@ def floor_in_november() -> Dataset:
     return Dataset.from_frames(leads=leads, meetings=meetings)
 
 
+def findings_json(findings: list[Any]) -> list[dict[str, Any]]:
+    """Findings in their JSON form (SPEC §7): the same fields whether a finding is a dict or has `to_json()`."""
+    return [f.to_json() if hasattr(f, "to_json") else f for f in findings]
+
+
 def test_a_month_in_progress_is_diagnosed_pro_rata() -> None:
     no_plan = DailyPlan(calls_60s=(0, 0), meetings_scheduled=(0, 0), meetings_held=(0, 0))
     report = diagnose(prepare(floor_in_november()), month="2026-11", plans={"Steady": no_plan, "Slow": no_plan})
     assert (report.month, report.previous_month) == ("2026-11", "2026-10")
-    booked = {(f["scope"], f["who"]): f for f in report.findings if f["situation"] == "few_booked"}
+    booked = {(f["scope"], f["who"]): f for f in findings_json(report.findings) if f["situation"] == "few_booked"}
     # Exposure w = 10 / 22. Steady: 20 / w = 44 a full month, as in October → no finding (without pro rata,
     # 20 against 44 would be −55 % and flagged).
     assert ("employee", "Steady") not in booked
