@@ -224,7 +224,8 @@ def test_a_rejected_row_never_enters_and_its_reason_is_kept(tmp_path: Path) -> N
 
 def test_history_as_json(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "team.duckdb")
-    calls = CALLS_EARLY + "2026-01-07 09:00,Анна,abc,out,,79001112233,c9\n"
+    calls = CALLS_EARLY + ("2026-01-07 09:00,Анна,abc,out,,79001112233,c9\n"  # not a duration: rejected
+                           "2026-01-07 10:00,,20,in,,79001112233,c10\n")  # reached nobody: skipped
     given = Upload("calls.csv", calls.encode(), "calls")
     ws.import_files([Incoming.of(import_one(given), given.content_digest)], imported_at=datetime(2026, 1, 8, 9, 30))
     history = json.loads(json.dumps(ws.history()))
@@ -236,9 +237,10 @@ def test_history_as_json(tmp_path: Path) -> None:
     (file,) = batch["files"]
     assert {k: v for k, v in file.items() if k != "mapping"} == {
         "name": "calls.csv", "content_digest": given.content_digest, "format": "csv", "kind": "calls",
-        "rows_read": 3, "rows_imported": 2, "rows_skipped": 0, "rows_rejected": 1, "warnings": []}
+        "rows_read": 4, "rows_imported": 2, "rows_skipped": 1, "rows_rejected": 1, "warnings": []}
     assert file["mapping"]["duration_s"] == "duration_s"
     assert file["mapping"]["call_id"] == "call_id"
+    assert ws.issues(1).select("row", "action").rows() == [(4, "row rejected"), (5, "row skipped")]
 
 
 def test_settings_round_trip_and_version(tmp_path: Path) -> None:
