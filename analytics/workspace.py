@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -33,6 +33,9 @@ from analytics import schema
 from analytics.importing.converting import ISSUE_SCHEMA, FileImport
 from analytics.importing.pipeline import Memory, Upload, import_one
 from analytics.spend import SPEND_SCHEMA
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]  # DuckDB hands results over as Arrow tables
 
 # Setting names shared with the app (the same names as the settings files had).
 MAPPINGS, STAGE_STEPS = "mappings", "stage_steps"
@@ -101,7 +104,8 @@ class Incoming:
     @classmethod
     def of(cls, imported: FileImport, content_digest: str) -> Incoming:
         """From the importer's result (`skipped` and `warnings` are read when the importer has them)."""
-        return cls(imported.name, content_digest, imported.format, imported.kind, dict(imported.tables),
+        tables: dict[str, pl.DataFrame] = {name: frame for name, frame in imported.tables.items()}
+        return cls(imported.name, content_digest, imported.format, imported.kind, tables,
                    imported.rows_in_file, imported.imported, imported.rejected,
                    int(getattr(imported, "skipped", 0) or 0), dict(imported.mapping),
                    tuple(str(w) for w in getattr(imported, "warnings", ()) or ()), imported.issues)
@@ -295,7 +299,7 @@ class Workspace:
                 f'SELECT {", ".join(chr(34) + c + chr(34) for c in _ISSUE_COLUMNS)} FROM issues '
                 "WHERE batch_id = $batch ORDER BY position, row, \"column\"", params={"batch": batch_id}
             ).to_arrow_table()
-        return pl.from_arrow(table).cast(ISSUE_SCHEMA)  # type: ignore[union-attr]
+        return _frame(table, ISSUE_SCHEMA)
 
     def get_setting(self, name: str, default: Any = None) -> Any:
         with self._reader() as connection:
@@ -392,9 +396,14 @@ def _current(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     third of the load, and their order changes no number (each key occurs once)."""
     order = "" if table == "calls" else " ORDER BY _batch, _origin, _row"
     arrow = connection.sql(f"SELECT {_columns(table)} FROM {table} WHERE _until IS NULL{order}").to_arrow_table()
+    return _frame(arrow, _SCHEMAS[table])
+
+
+def _frame(arrow: pa.Table, frame_schema: pl.Schema) -> pl.DataFrame:
+    """Arrow to Polars without copying the columns, in the canonical dtypes (a no-op when they already match)."""
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
-    return frame.cast(dict(_SCHEMAS[table]))  # type: ignore[arg-type]
+    return frame.cast(dict(frame_schema))  # type: ignore[arg-type]
 
 
 def _stacked(files: Sequence[Incoming], table: str, derived: bool) -> pl.DataFrame:
