@@ -14,11 +14,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.comparison import compare, count_p_value, proportion_p_value
+from analytics.comparison import compare, count_p_value, month_over_month, proportion_p_value, wilson_interval
 from analytics.diagnostics import diagnose
 from analytics.importing import values
 from analytics.importing.pipeline import Upload, import_one
-from analytics.metrics import compute
+from analytics.metrics import compute, without_missing
 from analytics.model import prepare
 from analytics.plans import DailyPlan
 from analytics.registry import METRIC_KEYS
@@ -359,3 +359,95 @@ def test_money_with_one_decimal_digit_through_the_importer() -> None:
     payments = import_one(Upload("deals.csv", text.encode())).tables["payments"]
     assert payments["amount"].to_list() == [1234.5, 99.9]
     assert payments["amount"].sum() == pytest.approx(1334.4)  # 1234.5 + 99.9
+
+
+# ---- 9. what the mutation run found no test for ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("successes", "trials", "low", "high"),
+    [
+        # Wilson, z = 1.96: centre = (p + z²/2n) / (1 + z²/n), half = z·√(p(1−p)/n + z²/4n²) / (1 + z²/n).
+        # 5/10: centre = (0.5 + 0.19208) / 1.38416 = 0.5, half = 1.96 · √(0.025 + 0.009604) / 1.38416 = 0.26341
+        (5, 10, 0.23659, 0.76341),
+        # 0/10: centre = 0.19208 / 1.38416 = 0.13877 = half → [0, 0.27754]; 10/10 mirrors it
+        (0, 10, 0.0, 0.27754),
+        (10, 10, 0.72246, 1.0),
+        # 1/4: p = 0.25, z²/n = 0.9604; centre = (0.25 + 0.4802) / 1.9604 = 0.37248,
+        # half = 1.96 · √(0.046875 + 0.060025) / 1.9604 = 1.96 · 0.32696 / 1.9604 = 0.32689
+        (1, 4, 0.04559, 0.69936),
+    ],
+)
+def test_wilson_interval(successes: int, trials: int, low: float, high: float) -> None:
+    lows, highs = wilson_interval(np.array([successes]), np.array([trials]))
+    assert (lows[0], highs[0]) == (pytest.approx(low, abs=1e-5), pytest.approx(high, abs=1e-5))
+
+
+def test_wilson_interval_without_trials_is_unknown() -> None:
+    lows, highs = wilson_interval(np.array([0, 3]), np.array([0, 6]))
+    assert np.isnan(lows[0]) and np.isnan(highs[0])
+    # 3/6: centre 0.5 by symmetry; half = 1.96 · √(0.041667 + 0.026678) / 1.64027 = 0.31239
+    assert lows[1] == pytest.approx(0.18761, abs=1e-5) and highs[1] == pytest.approx(0.81239, abs=1e-5)
+
+
+def by_month(rows: dict[str, dict[str, float]], employee: str | None = None) -> pl.DataFrame:
+    """Metrics tables for several months, one row each, with a `month` (and optionally an `employee`) column."""
+    frames = [metrics_row(**values_).with_columns(month=pl.lit(month)) for month, values_ in rows.items()]
+    table = pl.concat(frames)
+    return table.with_columns(employee=pl.lit(employee)) if employee else table
+
+
+def held(table: pl.DataFrame) -> dict[str, tuple]:
+    found = table.filter(pl.col("metric") == "meetings_held").sort("month")
+    return {r["month"]: (r["current"], r["previous"], r["change_rel"], r["worse"]) for r in found.to_dicts()}
+
+
+def test_month_over_month_pairs_each_month_with_the_one_before() -> None:
+    months = by_month({"2026-01": dict(meetings_held=100), "2026-02": dict(meetings_held=50),
+                       "2026-03": dict(meetings_held=50)})
+    # February against January: 50 / 100 − 1 = −50 %, p = P(X ≤ 50 | 150, ½) ≈ 2e-5 → a drop;
+    # March against February: 50 against 50, no change
+    assert held(month_over_month(months)) == {"2026-02": (50.0, 100.0, -0.5, True), "2026-03": (50.0, 50.0, 0.0, False)}
+    # A month in progress at half its working days: 50 in March is a pace of 100, +100 % on February
+    paced = held(month_over_month(months, weights={"2026-03": 0.5}))
+    assert paced["2026-03"][2] == pytest.approx(1.0) and paced["2026-02"][2] == pytest.approx(-0.5)
+    # An immature cohort is not judged on held meetings (a step after booking)
+    assert held(month_over_month(months, immature=frozenset({"2026-02"})))["2026-02"][3] is False
+    assert month_over_month(months.head(1)).is_empty()  # one month: nothing to compare with
+
+
+def test_month_over_month_per_person() -> None:
+    both = pl.concat([
+        by_month({"2026-01": dict(meetings_held=100), "2026-02": dict(meetings_held=50)}, "Анна"),
+        by_month({"2026-01": dict(meetings_held=100), "2026-02": dict(meetings_held=98)}, "Борис"),
+    ])
+    table = month_over_month(both, ["employee"]).filter(pl.col("metric") == "meetings_held")
+    worse = {r["employee"]: (r["month"], r["current"], r["previous"], r["worse"]) for r in table.to_dicts()}
+    # Анна halves (a drop); Борис 98 against 100 is −2 %, no drop
+    assert worse == {"Анна": ("2026-02", 50.0, 100.0, True), "Борис": ("2026-02", 98.0, 100.0, False)}
+
+
+def test_metrics_of_tables_not_given_are_null() -> None:
+    """SPEC §7: with a calls log alone, only metrics 1 and 1.1 are numbers."""
+    table = compute(prepare(Dataset.from_frames(calls=CALLS_WITH_DIRECTION)))
+    calls_only = without_missing(table, {"calls"}).row(0, named=True)
+    assert (calls_only["calls_60s"], calls_only["calls_total"]) == (3, 5)
+    assert calls_only["minutes_on_line"] == pytest.approx(358 / 60)
+    nulls = ("leads_new", "leads_target", "meetings_scheduled", "meetings_held", "conv_call_to_scheduled",
+             "payments", "revenue", "conv_held_to_paid", "paid_without_meeting", "revenue_without_meeting")
+    assert [calls_only[k] for k in nulls] == [None] * len(nulls)
+    with_meetings = without_missing(table, {"calls", "meetings"}).row(0, named=True)
+    # calls and meetings: 0 meetings booked of 3 calls ≥ 60 s is a rate of 0, not unknown; payments still unknown
+    assert (with_meetings["meetings_scheduled"], with_meetings["conv_call_to_scheduled"]) == (0, 0.0)
+    assert (with_meetings["payments"], with_meetings["paid_without_meeting"]) == (None, None)
+    payments_only = without_missing(table, {"payments"}).row(0, named=True)
+    assert (payments_only["paid_without_meeting"], payments_only["payments"]) == (0, None)
+
+
+def test_epoch_seconds_are_moscow_wall_clock_time() -> None:
+    # 1767225600 = (56 · 365 + 14 leap days) · 86400 = 2026-01-01 00:00 UTC = 03:00 in Moscow (UTC+3, no DST)
+    parsed = pl.select(values.datetime_(pl.lit("1767225600"), epoch=True)).item()
+    assert parsed == D(2026, 1, 1, 3)
+    assert pl.select(values.datetime_(pl.lit("1767225600"), epoch=False, serial=False)).item() is None
+    assert pl.select(values.datetime_(pl.lit("176722560"), epoch=True, serial=False)).item() is None  # 9 digits
+    assert values.formats_in(pl.Series(["1767225600", "1767229200"])).epoch is True
+    assert values.formats_in(pl.Series(["1767225600", "01.02.2026"])).epoch is False  # only when every value is
