@@ -27,11 +27,6 @@ from analytics.schema import Dataset
 D = datetime
 
 
-def one_row(table: pl.DataFrame, key: str, value: str) -> dict:
-    rows = {r[key]: r for r in table.to_dicts()}
-    return rows[value]
-
-
 def binomial_cdf(k: int, n: int, share: float) -> float:
     """P(X ≤ k) for X ~ Binomial(n, share), summed exactly: the oracle for the count test."""
     return sum(math.comb(n, i) * share**i * (1 - share) ** (n - i) for i in range(k + 1))
