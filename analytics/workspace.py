@@ -48,6 +48,7 @@ _SQL_TYPES = {pl.Datetime("us"): "TIMESTAMP", pl.String(): "VARCHAR", pl.Int64()
               pl.Boolean(): "BOOLEAN", pl.Float64(): "DOUBLE"}
 _SCHEMAS: dict[str, pl.Schema] = {**{t.name: t.schema for t in schema.TABLE_BY_NAME.values()}, "spend": SPEND_SCHEMA}
 _ISSUE_COLUMNS = tuple(ISSUE_SCHEMA.names())
+_BOOKKEEPING = "_key, _fp, _batch, _until, _row, _origin"  # after the canonical columns of every stored table
 
 
 class WorkspaceBusy(RuntimeError):
@@ -371,8 +372,15 @@ def _run(connection: duckdb.DuckDBPyConnection, statement: str, parameters: Sequ
 
 
 def _initialise(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing; a column the canonical schema gained since the file was made is added (empty)."""
     for statement in _DDL:
         _run(connection, statement)
+    existing = connection.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                                  "AND NOT internal").fetchall()
+    for table, columns in _SCHEMAS.items():
+        for name, dtype in columns.items():
+            if (table, name) not in existing:
+                _run(connection, f'ALTER TABLE {table} ADD COLUMN "{name}" {_SQL_TYPES[dtype]}')
     if connection.execute("SELECT count(*) FROM meta").fetchall()[0][0] == 0:
         for name, value in (("workspace_id", uuid.uuid4().hex[:12]), ("generation", "0"), ("next_batch", "1"),
                             ("schema", "1")):
@@ -481,13 +489,14 @@ def _store_stream(connection: duckdb.DuckDBPyConnection, stream: _Stream, batch_
         _run(connection, f"UPDATE {table} SET _until = {batch_id} WHERE _until IS NULL AND _origin = {origin} "
                          "AND _key IN (SELECT _key FROM compared WHERE existed AND NOT same)")
     _run(connection,
-         f"INSERT INTO {stream.head} SELECT {_columns(stream.head, 'stage')}, stage._key, stage._fp, {batch_id}, "
-         f"NULL, stage._row, {origin} FROM stage ANTI JOIN (SELECT _key FROM compared WHERE same) u "
-         "ON u._key = stage._key")
+         f"INSERT INTO {stream.head} ({columns}, {_BOOKKEEPING}) SELECT {_columns(stream.head, 'stage')}, "
+         f"stage._key, stage._fp, {batch_id}, NULL, stage._row, {origin} FROM stage "
+         "ANTI JOIN (SELECT _key FROM compared WHERE same) u ON u._key = stage._key")
     for table in stream.members:
         _run(connection,
-             f"INSERT INTO {table} SELECT {_columns(table)}, {_DEAL_KEY} AS _key, NULL, {batch_id}, NULL, _row, "
-             f"{origin} FROM incoming_{table} WHERE {_DEAL_KEY} IN (SELECT _key FROM compared WHERE NOT same)")
+             f"INSERT INTO {table} ({_columns(table)}, {_BOOKKEEPING}) SELECT {_columns(table)}, {_DEAL_KEY}, NULL, "
+             f"{batch_id}, NULL, _row, {origin} FROM incoming_{table} "
+             f"WHERE {_DEAL_KEY} IN (SELECT _key FROM compared WHERE NOT same)")
         connection.unregister(f"incoming_{table}")
     connection.unregister("incoming")
     new, updated, unchanged = connection.execute(

@@ -560,3 +560,18 @@ def test_import_uploads_uses_the_mappings_the_workspace_remembers(tmp_path: Path
                                         {"duration_s": "Длительность"}})
     result = ws.import_uploads([Upload("calls.csv", content, "calls")])
     assert (result.batch_id, ws.dataset().calls["duration_s"].to_list()) == (1, [60])
+
+
+def test_a_column_the_schema_gains_later_is_added_to_an_older_workspace(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = Workspace(tmp_path / "team.duckdb")
+    upload(ws, ("calls_1.csv", "calls", CALLS_EARLY.encode()))
+    wider = pl.Schema({**schema.CALLS.schema, "queue": pl.String()})
+    monkeypatch.setitem(workspace._SCHEMAS, "calls", wider)
+    frame = pl.DataFrame({"started_at": [datetime(2026, 1, 20, 9)], "employee": ["Анна"], "duration_s": [61],
+                          "queue": ["sales"]}).with_columns(pl.lit(None, pl.String).alias(c) for c in (
+                              "direction", "lead_id", "phone", "call_id")).select(wider.names()).cast(dict(wider))
+    ws.import_files([Incoming("calls_3.csv", "d3", "csv", "calls", {"calls": frame}, 1, 1, 0)])
+    calls = ws.dataset().calls
+    assert calls.columns[-1] == "queue"
+    assert calls.sort("started_at")["queue"].to_list() == [None, None, "sales"]
