@@ -89,9 +89,8 @@ def parser_for(name: str, column: pl.Series) -> Parser:
     return Parser(parse, parse, described)
 
 
-def _parse(frame: pl.DataFrame, name: str, header: str) -> pl.Series:
+def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Series:
     """One column parsed: the fast parser everywhere, the full one on what the fast one could not read."""
-    parser = parser_for(name, frame[header])
     column = frame[header]
     # Few distinct values (flags, directions, stages): parse each once. A sample tells cheaply whether to look.
     if column.head(20_000).n_unique() * 20 < min(frame.height, 20_000) and \
@@ -101,13 +100,13 @@ def _parse(frame: pl.DataFrame, name: str, header: str) -> pl.Series:
     # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
         return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
-    parsed = frame.lazy().select(pl.col(ROW), parser.fast(pl.col(header)).alias(name)).collect()
-    missed = frame.filter(parsed[name].is_null() & values.blank(pl.col(header)).is_not_null())
+    parsed = frame.lazy().select(parser.fast(pl.col(header)).alias(name)).collect().to_series()
+    missed = (parsed.is_null() & column.is_not_null()).arg_true()
     if missed.is_empty():
-        return parsed[name]
+        return parsed
     # What the fast parser missed gets every spelling, trimmed (padding may first appear deep in a big file).
-    second = missed.select(pl.col(ROW), parser.full(pl.col(header).str.strip_chars()).alias(name))
-    return parsed.update(second, on=ROW)[name]
+    second = pl.select(parser.full(column.gather(missed).str.strip_chars().alias(name))).to_series()
+    return parsed.scatter(missed, second)
 
 
 def _direction(expr: pl.Expr) -> pl.Expr:
@@ -227,46 +226,50 @@ def _nobody(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
 
 def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str], kind: FileKind,
             file_name: str, parsers: Mapping[str, Parser], soft: frozenset[str]) -> pl.DataFrame:
-    """Every value of a mapped column that is empty where required, not understood, or implausible."""
-    parts: list[pl.LazyFrame] = []
+    """Every value of a mapped column that is empty where required, not understood, or implausible.
+
+    Only the rows that can have an issue — a parsed value that is null, or implausible — are looked at closely, so a
+    clean file of millions of rows costs a null check per column.
+    """
+    parts: list[pl.DataFrame] = []
     for name, header in mapping.items():
         parser = parsers[name]
-        text = values.blank(pl.col(header))
         required = name in REQUIRED[kind] and name not in soft
-        value = pl.col(f"_parsed_{name}")
+        value = parsed[name]
+        suspect = value.is_null()
+        if parser.plausible is not None:
+            suspect |= pl.select(parser.plausible(value).not_().fill_null(False)).to_series()
+        rows = suspect.arg_true()
+        if rows.is_empty():
+            continue
+        look = pl.DataFrame({ROW: raw[ROW].gather(rows), "value": raw[header].gather(rows),
+                             "_parsed": value.gather(rows)})
+        text = values.blank(pl.col("value"))
         reason = (
             pl.when(text.is_null() & required).then(pl.lit(f"{name}: required value is empty"))
-            .when(text.is_not_null() & value.is_null()).then(pl.lit(f"{name}: {parser.described}"))
+            .when(text.is_not_null() & pl.col("_parsed").is_null()).then(pl.lit(f"{name}: {parser.described}"))
         )
         if parser.plausible is not None:
-            reason = reason.when(value.is_not_null() & ~parser.plausible(value)).then(
+            reason = reason.when(pl.col("_parsed").is_not_null() & ~parser.plausible(pl.col("_parsed"))).then(
                 pl.lit(f"{name}: {parser.implausible}"))
-        parts.append(
-            pl.concat([raw.lazy().select(ROW, header), parsed.lazy().select(pl.col(name).alias(f"_parsed_{name}"))],
-                      how="horizontal")
-            .select(
-                pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(header).alias("column"),
-                pl.col(header).alias("value"), reason.alias("reason"),
-                pl.lit(REJECTED if required else VALUE_IGNORED).alias("action"),
-            )
-            .filter(pl.col("reason").is_not_null())
-        )
+        parts.append(look.select(
+            pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(header).alias("column"),
+            "value", reason.alias("reason"), pl.lit(REJECTED if required else VALUE_IGNORED).alias("action"),
+        ).filter(pl.col("reason").is_not_null()))
     for name in REQUIRED[kind]:
         if mapping.get(name) is None and name not in soft:
-            parts.append(
-                raw.lazy().select(
-                    pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
-                    pl.lit(None, pl.String).alias("value"),
-                    pl.lit(f"{name}: no column is mapped to this required field").alias("reason"),
-                    pl.lit(REJECTED).alias("action"),
-                )
-            )
+            parts.append(raw.select(
+                pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.lit(f"{name}: no column is mapped to this required field").alias("reason"),
+                pl.lit(REJECTED).alias("action"),
+            ))
     if not parts:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
     long = pl.col("value").str.len_chars() > 200  # a megabyte-long cell must not blow up the report
     return pl.concat(parts).with_columns(
         pl.when(long).then(pl.col("value").str.slice(0, 200) + pl.lit("…")).otherwise(pl.col("value")).alias("value")
-    ).collect().cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
 
 
 def _refunds(rows: pl.DataFrame, header: str, file_name: str) -> pl.DataFrame:
@@ -398,18 +401,18 @@ def convert(
                         f"employee “{NOT_SET}” — sources can be compared, people cannot")
 
     parsers = {n: parser_for(n, frame[h]) for n, h in fields.items()}
-    parsed = frame.select(ROW).with_columns(_parse(frame, n, h) for n, h in fields.items())
+    parsed = frame.select(ROW).with_columns(_parse(frame, n, h, parsers[n]) for n, h in fields.items())
     issues = _issues(frame, parsed, fields, kind, raw.name, parsers, frozenset(soft))
     for name, headers in extra.items():  # the further columns of a field fill its gaps, row by row
-        more = [_parse(frame, name, h).alias(f"_{i}") for i, h in enumerate(headers)]
+        more = [_parse(frame, name, h, parsers[name]).alias(f"_{i}") for i, h in enumerate(headers)]
         parsed = parsed.with_columns(pl.coalesce(pl.col(name), *more).alias(name))
     plausible = [pl.when(p.plausible(pl.col(n))).then(pl.col(n)).alias(n) for n, p in parsers.items() if p.plausible]
     parsed = parsed.with_columns(plausible)
 
     if kind == "calls":
-        derived = frame.select(ROW, **_call_ends(present), _said_answered=_answered(present))
+        derived = frame.select(ROW, **_call_ends(present), _said_answered=_answered(present)).drop(ROW)
         own = lambda name: [pl.col(name)] if name in parsed.columns else []  # noqa: E731
-        parsed = parsed.join(derived, on=ROW, how="left").with_columns(
+        parsed = pl.concat([parsed, derived], how="horizontal").with_columns(
             pl.coalesce(*own("phone"), "_phone_from_ends").alias("phone"),
             pl.coalesce(*own("direction"), "_direction_from_ends").alias("direction"),
         )
@@ -425,7 +428,7 @@ def convert(
         parsed = parsed.with_columns(pl.lit(NOT_SET).alias("employee"))
 
     rejected_rows = issues.filter(pl.col("action") == REJECTED)["row"].unique()
-    rows = parsed.filter(~pl.col(ROW).is_in(rejected_rows.implode()))
+    rows = parsed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if rejected_rows.len() else parsed
     legs = pl.DataFrame(schema=ISSUE_SCHEMA)
     if kind == "calls":
         legs = _legs(rows, raw.name) if {"call_id", "_answered"} <= set(rows.columns) else \
