@@ -1,0 +1,129 @@
+"""Only what has had its chance is compared (SPEC §6): which meetings are mature by the data end.
+
+A meeting dated after the data end cannot have been confirmed or held yet, and a meeting held last week cannot have
+paid yet. In a cohort (meetings counted in their booking month) the last weeks of data therefore look like a
+collapse of the steps after booking that is only the calendar. The rule, in one place for every screen:
+
+- the steps after booking (9 booked → confirmed, 10 confirmed → held, 11 booked → held) are compared only on
+  meetings **due** by the data end: meeting date (`meeting_at`, else the booking date) on or before it;
+- held → paid (12) is compared only on held meetings whose **payment window** has passed (held date + window ≤ the
+  data end, 30 days by default), and a meeting counts as paid only when its lead's first payment came within that
+  window — so that a month judged 50 days later is not favoured over one judged 31 days later;
+- both months of a comparison are restricted alike; where too few are mature the answer is "too early to judge".
+
+The metric tables keep the plain definitions of SPEC §3; this module serves comparisons (diagnostics today; the
+person and overview pages should colour their month-over-month cells with `mature_facts` too).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from analytics.model import Prepared
+
+DEFAULT_PAYMENT_WINDOW_DAYS = 30
+# Fewer mature meetings than this (while more are still to come) are too few to judge a step on.
+MIN_MATURE = 20
+
+# What `mature_facts` sums per (date, employee, source): the cohort and its mature part.
+MATURE_SUMS: tuple[str, ...] = (
+    "meetings_scheduled", "meetings_due", "confirmed_due", "held_due", "meetings_held", "held_ripe", "paid_ripe",
+)
+MATURE_RATES: dict[str, tuple[str, str]] = {  # rate: (numerator, denominator) over mature meetings only
+    "conv_scheduled_to_confirmed": ("confirmed_due", "meetings_due"),
+    "conv_confirmed_to_held": ("held_due", "confirmed_due"),
+    "conv_scheduled_to_held": ("held_due", "meetings_due"),
+    "conv_held_to_paid": ("paid_ripe", "held_ripe"),
+}
+
+
+def mature_meetings(model: Prepared, data_end: date, window_days: int = DEFAULT_PAYMENT_WINDOW_DAYS) -> pl.DataFrame:
+    """The meetings table with what has had its chance flagged.
+
+    Added columns: `due_on` (meeting date, else booking date), `due` (due_on ≤ data end), `pay_by` (a held
+    meeting's held date + the window), `window_passed` (held and pay_by ≤ data end) and `paid_in_window` (the lead's
+    first payment is credited to this meeting and came by pay_by).
+    """
+    credited = model.paid_leads.filter(pl.col("credited_meeting_row").is_not_null()).select(
+        pl.col("credited_meeting_row").alias("meeting_row"), pl.col("first_paid_at").dt.date().alias("_paid_on"))
+    window = timedelta(days=window_days)
+    return (
+        model.meetings.join(credited, on="meeting_row", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("meeting_at", "booked_at").dt.date().alias("due_on"),
+            pl.when(pl.col("held")).then(pl.col("held_date").dt.date() + window).alias("pay_by"),
+        )
+        .with_columns(
+            (pl.col("due_on") <= data_end).fill_null(False).alias("due"),
+            (pl.col("pay_by") <= data_end).fill_null(False).alias("window_passed"),
+            (pl.col("_paid_on") <= pl.col("pay_by")).fill_null(False).alias("paid_in_window"),
+        )
+        .drop("_paid_on")
+    )
+
+
+def mature_facts(model: Prepared, data_end: date, window_days: int = DEFAULT_PAYMENT_WINDOW_DAYS) -> pl.DataFrame:
+    """Cohort facts of the meetings (dated by booking, credited to the setter) with their mature part:
+    `MATURE_SUMS` per (date, employee, source). Filter it with `metrics.filter_facts` like the other facts."""
+    return facts_of_mature(mature_meetings(model, data_end, window_days))
+
+
+def facts_of_mature(meetings: pl.DataFrame) -> pl.DataFrame:
+    """`mature_facts` of a table that `mature_meetings` made (when the caller needs the meetings too)."""
+    flag = lambda name: pl.col(name).cast(pl.Int64)  # noqa: E731
+    return (
+        meetings.lazy()
+        .select(
+            pl.col("booked_at").dt.date().alias("date"), pl.col("setter").alias("employee"), "source",
+            pl.lit(1, pl.Int64).alias("meetings_scheduled"),
+            flag("due").alias("meetings_due"),
+            (pl.col("due") & pl.col("confirmed")).cast(pl.Int64).alias("confirmed_due"),
+            (pl.col("due") & pl.col("held")).cast(pl.Int64).alias("held_due"),
+            flag("held").alias("meetings_held"),
+            flag("window_passed").alias("held_ripe"),
+            (pl.col("window_passed") & pl.col("paid_in_window")).cast(pl.Int64).alias("paid_ripe"),
+        )
+        .group_by("date", "employee", "source")
+        .agg(pl.col(*MATURE_SUMS).sum())
+        .sort("date", "employee", "source", nulls_last=True)
+        .collect()
+    )
+
+
+def mature_rates(sums: pl.DataFrame) -> pl.DataFrame:
+    """Add the conversions 9–12 computed on mature meetings only (null where nothing is mature)."""
+    return sums.with_columns(
+        pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).alias(rate)
+        for rate, (num, den) in MATURE_RATES.items()
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How much of one cohort has had its chance: `mature` of `cohort`, and whether that is enough to judge."""
+
+    mature: int
+    cohort: int
+
+    @property
+    def needed(self) -> int:
+        """At least half the cohort and at least MIN_MATURE — or the whole cohort when it is smaller than that."""
+        return min(self.cohort, max(MIN_MATURE, math.ceil(self.cohort / 2)))
+
+    @property
+    def enough(self) -> bool:
+        return self.mature >= self.needed
+
+    @property
+    def complete(self) -> bool:
+        return self.mature == self.cohort
+
+
+def ready_on(maturity_dates: pl.Series, needed: int) -> date | None:
+    """The day by which `needed` of the cohort will be mature (the needed-th earliest maturity date)."""
+    known = maturity_dates.drop_nulls().sort()
+    return known[needed - 1] if 0 < needed <= known.len() else None
