@@ -72,11 +72,12 @@ def _dedupe(
 
 
 def _per_distinct(column: pl.Series, normalise: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    """Normalise a column with few distinct values (names) once per value, not once per row.
+    """Normalise a column with few distinct values (names, sources) once per value, not once per row.
 
-    When every value is already in its normal form (the usual case) the column is returned as it is.
+    Null is one of the values (a missing source is `unknown`). When every value is already in its normal form (the
+    usual case for names) the column is returned as it is.
     """
-    lookup = pl.DataFrame({"raw": column.unique().drop_nulls()}).with_columns(normalise(pl.col("raw")).alias("normal"))
+    lookup = pl.LazyFrame({"raw": column.unique()}).with_columns(normalise(pl.col("raw")).alias("normal")).collect()
     if lookup["normal"].equals(lookup["raw"]):
         return column
     return column.replace_strict(lookup["raw"], lookup["normal"], default=None, return_dtype=pl.String)
@@ -166,12 +167,11 @@ def prepare(
     leads, repeated = _dedupe(data.leads, "lead_id", keep="last")
     if repeated:
         warnings.append(f"leads: {repeated} repeated lead_id row(s); the last row of each lead was kept")
-    # Lazy, so that Polars computes the subexpressions the normalisers share once (eager select would not).
-    leads = leads.lazy().with_columns(
-        normalize.person(pl.col("employee"), person_aliases).alias("employee"),
-        normalize.source(pl.col("source"), source_aliases).alias("source"),
-        normalize.phone(pl.col("phone")).alias("phone_norm"),
-    ).collect()
+    leads = leads.with_columns(
+        _per_distinct(leads["employee"], lambda e: normalize.person(e, person_aliases)).alias("employee"),
+        _per_distinct(leads["source"], lambda e: normalize.source(e, source_aliases)).alias("source"),
+        _normal_phones(leads["phone"]),
+    )
     lead_info = leads.select(
         "lead_id", pl.col("source").alias("lead_source"), pl.col("employee").alias("lead_employee"), "is_target"
     )
@@ -204,7 +204,7 @@ def prepare(
         warnings.append(f"meetings: {dropped} duplicate meeting_id row(s) dropped")
     meetings = (
         meetings.with_row_index("meeting_row")
-        .join(lead_info, on="lead_id", how="left")
+        .join(lead_info, on="lead_id", how="left", maintain_order="left")
         .with_columns(
             pl.coalesce(normalize.person(pl.col("setter"), person_aliases), "lead_employee").alias("setter"),
             pl.col("lead_source").fill_null(normalize.UNKNOWN_SOURCE).alias("source"),
@@ -216,7 +216,6 @@ def prepare(
             pl.coalesce("held_at", "meeting_at", "booked_at").alias("held_date"),
         )
         .drop("lead_source")
-        .sort("meeting_row")
     )
     orphans = meetings.filter(pl.col("lead_employee").is_null() & pl.col("is_target").is_null()).height
     if orphans and not leads.is_empty():
