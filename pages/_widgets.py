@@ -4,13 +4,19 @@ metric registry, so a metric is named the same on every screen and in every expo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 import streamlit as st
 
 from analytics import export, i18n
 from analytics.registry import BY_KEY, metric
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 KEY_LABELS = {"employee": "employee", "source": "source", "month": "month", "week": "week", "day": "day"}
 
@@ -37,40 +43,80 @@ def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
     return pl.when(whole > 0).then(part / whole)
 
 
-def column_config(frame: pl.DataFrame, lang: i18n.Lang, labels: dict[str, str] | None = None,
-                  formats: dict[str, str] | None = None) -> dict:
-    """Labels and definitions (on hover) for every column; numeric columns right-aligned."""
-    formats = formats or {}
-    config: dict = {}
+Kind = Literal["count", "ratio", "money", "minutes", "number", "text", "date"]
+NUMERIC_KINDS = frozenset({"count", "ratio", "money", "minutes", "number"})
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What a table's column holds: its label, the kind of its values (which says how they are written) and the
+    help shown on hover. A metric column takes all three from the registry (`of_metric`); any other column
+    declares its own, so that no tooltip explains a metric the column is not."""
+
+    label: str
+    kind: Kind = "text"
+    help: str | None = None
+
+    @classmethod
+    def of_metric(cls, key: str, lang: i18n.Lang, label: str | None = None) -> ColumnSpec:
+        """The registry's label, kind and definition of the metric `key` (the label may be replaced)."""
+        spec = metric(key)
+        return cls(label or spec.label(lang), spec.kind, spec.definition(lang))
+
+    def written(self, value: object, lang: i18n.Lang) -> str:
+        """A value as the screen writes it: locale digits, percent for a ratio, "—" for nothing."""
+        if value is None:
+            return i18n.DASH
+        if self.kind == "ratio":
+            return i18n.percent(float(value), lang)  # type: ignore[arg-type]
+        if self.kind in NUMERIC_KINDS:
+            return i18n.number(value, lang)  # type: ignore[arg-type]
+        if self.kind == "date" and isinstance(value, date):
+            return i18n.date_label(value, lang)
+        return str(value)
+
+
+def number_format(kind: Kind, lang: i18n.Lang) -> str:
+    """A st.column_config number format for a column of this kind (ratios are shown multiplied by 100)."""
+    if kind == "ratio":
+        return "%.1f %%" if lang == "ru" else "%.1f%%"
+    return "localized" if lang == "ru" else "%,d" if kind == "count" else "%,.0f"
+
+
+def column_specs(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None
+                 ) -> dict[str, ColumnSpec]:
+    """Every column's spec: the one declared, else the metric's of that key, else the grouping key's label."""
+    specs: dict[str, ColumnSpec] = {}
     for column in frame.columns:
-        key = formats.get(column, column)
-        label = (labels or {}).get(column)
-        if key in BY_KEY:
-            spec = metric(key)
-            config[column] = st.column_config.TextColumn(label or spec.label(lang), help=spec.definition(lang),
-                                                         alignment="right")
-        elif label or column in KEY_LABELS:
-            config[column] = st.column_config.TextColumn(label or i18n.t(KEY_LABELS[column], lang))
-    return config
+        if columns and column in columns:
+            specs[column] = columns[column]
+        elif column in BY_KEY:
+            specs[column] = ColumnSpec.of_metric(column, lang)
+        elif column in KEY_LABELS:
+            specs[column] = ColumnSpec(i18n.t(KEY_LABELS[column], lang))
+    return specs
+
+
+def column_config(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None) -> dict:
+    """Labels and help (on hover) for every column; numeric columns right-aligned."""
+    return {column: st.column_config.TextColumn(spec.label, help=spec.help,
+                                                alignment="right" if spec.kind in NUMERIC_KINDS else None)
+            for column, spec in column_specs(frame, lang, columns).items()}
 
 
 DROP_STYLE = "background-color: #fde0dc; color: #a61b1b; font-weight: 600"
 
 
-def styled(frame: pl.DataFrame, lang: i18n.Lang, formats: dict[str, str] | None = None,
-           worse: pl.DataFrame | None = None):
+def styled(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None,
+           worse: pl.DataFrame | None = None) -> Styler:
     """The table as the screen shows it: numbers written in the app's language (`1 234,5` / `1,234.5`),
-    "—" for a missing ratio, and the cells flagged in `worse` (boolean columns) painted as drops.
+    "—" for a missing value, and the cells flagged in `worse` (boolean columns) painted as drops.
 
     Metric tables are small (people × months at most), so writing each number here is cheap; downloads keep the
     raw numbers under the stable metric keys.
     """
-    formats = formats or {}
-    written = []
-    for column in frame.columns:
-        key = formats.get(column, column)
-        if key in BY_KEY:
-            written.append(pl.Series(column, [i18n.fmt(key, x, lang) for x in frame[column]], dtype=pl.String))
+    written = [pl.Series(column, [spec.written(x, lang) for x in frame[column]], dtype=pl.String)
+               for column, spec in column_specs(frame, lang, columns).items() if spec.kind in NUMERIC_KINDS]
     styler = frame.with_columns(written).to_pandas().style
     if worse is not None:
         flags = worse.to_pandas()
@@ -80,14 +126,14 @@ def styled(frame: pl.DataFrame, lang: i18n.Lang, formats: dict[str, str] | None 
     return styler
 
 
-def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, labels: dict[str, str] | None = None,
-                 formats: dict[str, str] | None = None, worse: pl.DataFrame | None = None,
-                 height: int | str = "auto", key: str | None = None, selectable: bool = False):
-    """A metric table with RU/EN labels, definitions on hover, locale formats, drops in red, CSV/XLSX downloads."""
+def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, columns: Mapping[str, ColumnSpec] | None = None,
+                 worse: pl.DataFrame | None = None, height: int | Literal["auto"] = "auto", key: str | None = None,
+                 selectable: bool = False) -> Any:
+    """A table with RU/EN labels, help on hover, locale formats, drops in red, CSV/XLSX downloads. Metric columns
+    describe themselves; every other column is declared in `columns`."""
     event = st.dataframe(
-        styled(frame, lang, formats, worse), column_config=column_config(frame, lang, labels, formats),
-        hide_index=True,
-        width="stretch", height=height, key=key,
+        styled(frame, lang, columns, worse), column_config=column_config(frame, lang, columns),
+        hide_index=True, width="stretch", height=height, key=key,
         on_select="rerun" if selectable else "ignore", selection_mode="single-row",
     )
     downloads(frame, name, lang)
@@ -106,6 +152,9 @@ def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang) -> None:
     )
 
 
+AMOUNTS = ("amount", "paid_amount")  # the money columns of records (analytics/records.py)
+
+
 def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: int = 320) -> None:
     """Raw records (meetings, leads, calls) with translated headers, readable dates and downloads."""
     config = {}
@@ -115,9 +164,15 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
             config[column] = st.column_config.CheckboxColumn(label)
         elif isinstance(dtype, pl.Datetime):
             config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
+        elif column in AMOUNTS:
+            config[column] = st.column_config.TextColumn(label, alignment="right")
         else:
             config[column] = st.column_config.Column(label)
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config)
+    # An amount is written as the screens write money (`1 234,5`), and "—" when there is none (never "None").
+    shown = frame.with_columns(
+        pl.Series(c, [i18n.DASH if x is None else i18n.number(x, lang, 0 if x == int(x) else 2) for x in frame[c]],
+                  dtype=pl.String) for c in AMOUNTS if c in frame.columns)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
     downloads(frame, name, lang)
 
 

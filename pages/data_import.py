@@ -8,18 +8,18 @@ import streamlit as st
 from analytics import i18n, normalize, settings
 from analytics.importing.converting import STEPS, VALUE_IGNORED
 from analytics.importing.mapping import FIELDS, FILE_KINDS, REQUIRED, signature
-from pages import _common, _widgets
+from pages import _dataset, _settings, _view, _widgets
 
 NONE = "—"
 
-v = _common.view()
-count_format = i18n.table_format("calls_60s", v.lang)
+v = _view.current()
+count_format = _widgets.number_format("count", v.lang)
 st.title(v.t("data_title"))
 st.markdown(v.t("data_intro"))
 
-st.file_uploader(v.t("upload_label"), accept_multiple_files=True, key="uploader", on_change=_common.on_upload,
+st.file_uploader(v.t("upload_label"), accept_multiple_files=True, key="uploader", on_change=_dataset.on_upload,
                  help=v.t("upload_help"))
-uploads, demo = _common.current_uploads()
+uploads, demo = _dataset.current_uploads()
 if demo:
     st.info(v.t("data_demo"), icon=":material/science:")
 elif st.button(v.t("back_to_demo"), icon=":material/restart_alt:"):
@@ -95,9 +95,9 @@ for index, imported in enumerate(bundle.files):
         if changed and st.button(v.t("apply_mapping"), key=f"apply_{file_key}", icon=":material/check:",
                                  type="primary"):
             overrides = {f: (None if h == NONE else h) for f, h in chosen.items()}
-            saved = settings.load(_common.MAPPINGS, {})
+            saved = settings.load(_dataset.MAPPINGS, {})
             saved[signature(headers, imported.kind)] = overrides
-            if _common.save_setting(_common.MAPPINGS, saved):
+            if _settings.save_setting(_dataset.MAPPINGS, saved):
                 set_upload(imported.name, kind=imported.kind, overrides=overrides)
                 st.rerun()
 
@@ -117,9 +117,9 @@ for index, imported in enumerate(bundle.files):
             new_steps = dict(zip(steps["value"], steps["step"], strict=True))
             if new_steps != dict(zip(imported.stage_values["value"], imported.stage_values["step"], strict=True)) \
                     and st.button(v.t("apply_stages"), key=f"apply_stages_{file_key}", icon=":material/check:"):
-                saved = settings.load(_common.STAGE_STEPS, {})
+                saved = settings.load(_dataset.STAGE_STEPS, {})
                 saved[imported.stage_column] = {**saved.get(imported.stage_column, {}), **new_steps}
-                if _common.save_setting(_common.STAGE_STEPS, saved):
+                if _settings.save_setting(_dataset.STAGE_STEPS, saved):
                     set_upload(imported.name, kind=imported.kind,
                                step_maps={**upload.step_maps, imported.stage_column: new_steps})
                     st.rerun()
@@ -147,8 +147,8 @@ counts = pl.concat([
     (pl.col("table") == "calls").sum().alias("calls"), (pl.col("table") == "leads").sum().alias("leads"),
 ).sort("name")
 crm_names = sorted(counts.filter(pl.col("leads") > 0)["name"].to_list())
-people_aliases = settings.load(_common.PERSON_ALIASES, {})
-suggested = _common.suggest_people(counts["name"].to_list(), crm_names)
+people_aliases = settings.load(_dataset.PERSON_ALIASES, {})
+suggested = _dataset.suggest_people(counts["name"].to_list(), crm_names)
 people = counts.with_columns(pl.Series("same_as", [people_aliases.get(n) or suggested.get(n) or NONE
                                                    for n in counts["name"]], dtype=pl.String))
 edited_people = st.data_editor(
@@ -161,13 +161,13 @@ edited_people = st.data_editor(
 )
 merges = {n: s for n, s in zip(edited_people["name"], edited_people["same_as"], strict=True) if s not in (NONE, n)}
 if merges != people_aliases and st.button(v.t("save_people"), icon=":material/merge:") \
-        and _common.save_setting(_common.PERSON_ALIASES, merges):
+        and _settings.save_setting(_dataset.PERSON_ALIASES, merges):
     st.rerun()
 
 # Sources: raw spellings and what they count as (SPEC §4).
 st.subheader(v.t("sources_alias_title"))
 st.caption(v.t("sources_alias_help"))
-source_aliases = settings.load(_common.SOURCE_ALIASES, {})
+source_aliases = settings.load(_dataset.SOURCE_ALIASES, {})
 spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).len("leads").sort(
     "leads", descending=True).with_columns(
     normalize.source(pl.col("raw"), source_aliases).alias("counted_as")).with_columns(
@@ -181,5 +181,5 @@ automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto")
 aliases = {r: c for r, c, a in zip(edited_sources["raw"], edited_sources["counted_as"], automatic["auto"],
                                    strict=True) if r and c and c != a}
 if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:") \
-        and _common.save_setting(_common.SOURCE_ALIASES, aliases):
+        and _settings.save_setting(_dataset.SOURCE_ALIASES, aliases):
     st.rerun()

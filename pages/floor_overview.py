@@ -6,11 +6,12 @@ import streamlit as st
 from analytics import i18n
 from analytics.comparison import compare
 from analytics.registry import FUNNEL, MAIN_KPIS, METRIC_KEYS, metric
-from pages import _charts, _common, _widgets
+from pages import _charts, _pages, _view, _widgets
+from pages._widgets import ColumnSpec
 
-v = _common.view()
+v = _view.current()
 st.title(v.t("overview_title"))
-_common.data_caption(v)
+_view.data_caption(v)
 st.caption(v.period_caption())
 
 now_table = v.metrics()
@@ -67,11 +68,10 @@ meetings = funnel.slice(1).with_columns(
 _charts.show(_charts.funnel, meetings.select("step", "count", "label"),
              v.t("funnel_chart_title", calls=i18n.number(counts[0], v.lang)), v.t("count"), v.t("step"),
              v.t("count") + " · " + v.t("of_previous"))
-_widgets.metric_table(
-    funnel, v.lang, name="funnel", labels={"step": v.t("step"), "count": v.t("count"),
-                                           "of_previous": v.t("of_previous"), "of_first": v.t("of_first")},
-    formats={"count": "calls_60s", "of_previous": "conv_held_to_paid", "of_first": "conv_held_to_paid"},
-)
+_widgets.metric_table(funnel, v.lang, name="funnel", columns={
+    "step": ColumnSpec(v.t("step")), "count": ColumnSpec(v.t("count"), "count"),
+    "of_previous": ColumnSpec(v.t("of_previous"), "ratio"), "of_first": ColumnSpec(v.t("of_first"), "ratio"),
+})
 
 # The leaderboard on the main KPI; the secondary numbers one click away.
 st.subheader(v.t("leaderboard"))
@@ -80,8 +80,8 @@ people_now = v.metrics(("employee",))
 people_before = v.before(("employee",))
 if people_before is None:  # nothing to compare with: the same columns, empty
     people_before = people_now.clear()
-changes = compare(people_now, people_before, ["employee"], weight=_common.exposure(v),
-                  immature=v.mode == "cohort" and _common.exposure(v) < 1)
+changes = compare(people_now, people_before, ["employee"], weight=v.exposure(),
+                  immature=v.mode == "cohort" and v.exposure() < 1)
 board = (
     people_now.join(people_before.select("employee", pl.col("meetings_held").alias("held_before"),
                                          pl.col("payments").alias("payments_before")), on="employee", how="left")
@@ -96,12 +96,10 @@ worse = board.select("employee").join(
     changes.filter(pl.col("metric").is_in(main_columns)).pivot("metric", index="employee", values="worse"),
     on="employee", how="left",
 ).select(pl.exclude("employee").fill_null(False))
-labels = {"held_before": v.t("previous") + " · " + metric("meetings_held").label(v.lang),
-          "payments_before": v.t("previous") + " · " + metric("payments").label(v.lang)}
-event = _widgets.metric_table(
-    board.select(main_columns), v.lang, name="leaderboard", labels=labels, key="leaderboard", selectable=True,
-    formats={"held_before": "meetings_held", "payments_before": "payments"}, worse=worse,
-)
+before_columns = {column: ColumnSpec.of_metric(key, v.lang, v.t("previous") + " · " + metric(key).label(v.lang))
+                  for column, key in (("held_before", "meetings_held"), ("payments_before", "payments"))}
+event = _widgets.metric_table(board.select(main_columns), v.lang, name="leaderboard", columns=before_columns,
+                              key="leaderboard", selectable=True, worse=worse)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 selected = event.selection.rows if event is not None else []
 if selected:
@@ -114,7 +112,7 @@ if selected:
         _widgets.downloads(board.filter(pl.col("employee") == who), f"secondary_{who}", v.lang)
         if st.button(v.t("open_person"), icon=":material/person:"):
             st.session_state["person"] = who
-            st.switch_page("pages/lead_generator.py")
+            st.switch_page(_pages.page("lead_generator", v.lang))
 
 _widgets.definitions((*FUNNEL, "meetings_confirmed", "revenue", "conv_held_to_paid", "paid_without_meeting"),
                      v.lang)

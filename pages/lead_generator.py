@@ -1,18 +1,16 @@
 """One lead generator: daily activity against plan, funnel against the floor, month over month, records."""
 
-from dataclasses import replace
-
 import polars as pl
 import streamlit as st
 
 from analytics import i18n, records
 from analytics.comparison import month_over_month
-from analytics.metrics import aggregate, filter_facts
 from analytics.periods import working_days
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
-from pages import _charts, _common, _widgets
+from pages import _charts, _settings, _view, _widgets
+from pages._widgets import ColumnSpec
 
-v = _common.view()
+v = _view.current()
 people = v.data.employees
 if not people:
     st.info(v.t("no_people"), icon=":material/info:")
@@ -21,16 +19,15 @@ if st.session_state.get("person") not in people:
     # A link may name the person; otherwise one chosen in the filter, otherwise the first.
     linked = st.query_params.get("who")
     st.session_state["person"] = linked if linked in people else (v.people or people)[0]
-who = _common.remember("person", st.selectbox(v.t("choose_person"), people, index=people.index(
-    st.session_state["person"]), key=_common.widget_key("person")))
+who = st.selectbox(v.t("choose_person"), people, key="person")
 st.query_params["who"] = who
 st.title(v.md("person_title", who=who))
-_common.data_caption(v)
-mine = {"employees": (who,)}
+_view.data_caption(v)
+mine = v.scope.for_people((who,))
 
-now_table = v.metrics(**mine)
+now_table = v.metrics(scope=mine)
 now = now_table.row(0, named=True)
-previous_table = v.before(**mine)
+previous_table = v.before(scope=mine)
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
 drops = v.drops(now_table, previous_table)
@@ -46,8 +43,8 @@ st.markdown(v.md(
 
 # Daily activity against the plan.
 st.subheader(v.t("daily_activity"))
-plan = _common.plan_of(who)
-daily = v.metrics(("day",), **mine).with_columns(pl.col("day").str.to_date().alias("date"))
+plan = _settings.plan_of(who)
+daily = v.metrics(("day",), mine).with_columns(pl.col("day").str.to_date().alias("date"))
 left, middle, right = st.columns(3)
 for column, key, band in ((left, "calls_60s", plan.calls_60s), (middle, "meetings_scheduled", plan.meetings_scheduled),
                           (right, "minutes_on_line", None)):
@@ -59,7 +56,7 @@ st.caption(v.t("daily_caption"))
 
 # Funnel and conversions against the floor average.
 st.subheader(v.t("vs_floor"))
-floor = v.metrics(employees=None).row(0, named=True)
+floor = v.metrics(scope=v.scope.for_people(None)).row(0, named=True)
 versus = pl.DataFrame({
     "conversion": [m.label(v.lang) for m in RATIO_METRICS] * 2,
     "who": [who] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
@@ -73,7 +70,8 @@ comparison = pl.DataFrame({
     "floor": [floor[m.key] for m in RATIO_METRICS],
 })
 st.dataframe(
-    _widgets.styled(comparison, v.lang, formats={"person": "conv_held_to_paid", "floor": "conv_held_to_paid"}),
+    _widgets.styled(comparison, v.lang, {"person": ColumnSpec(who, "ratio"),
+                                         "floor": ColumnSpec(v.t("floor_average"), "ratio")}),
     hide_index=True, width="stretch",
     column_config={"metric": v.t("metric"), "person": st.column_config.TextColumn(who, alignment="right"),
                    "floor": st.column_config.TextColumn(v.t("floor_average"), alignment="right")},
@@ -83,9 +81,8 @@ _widgets.downloads(pl.DataFrame({"metric": [m.key for m in RATIO_METRICS], "pers
 
 # Month over month: every metric, drops in red.
 st.subheader(v.t("mom_table"))
-all_months = aggregate(filter_facts(v.facts(), replace(v.filters, date_from=None, date_to=None, employees=(who,))),
-                       ["month"])
-weights = _common.month_weights(v)
+all_months = v.metrics(("month",), mine.whole_history())
+weights = v.month_weights()
 changes = month_over_month(all_months, weights=weights,
                            immature=frozenset(weights) if v.mode == "cohort" else frozenset())
 months = all_months["month"].to_list()[-6:]
@@ -116,7 +113,7 @@ if weights and v.mode == "cohort":
 
 # Where their leads come from.
 st.subheader(v.t("source_mix"))
-mix = v.metrics(("source",), **mine).filter(pl.col("leads_new") > 0).with_columns(
+mix = v.metrics(("source",), mine).filter(pl.col("leads_new") > 0).with_columns(
     (pl.col("leads_target") / (pl.col("leads_target") + pl.col("leads_nontarget"))).alias("target_share"))
 _charts.show(
     _charts.grouped_bars,
@@ -127,11 +124,11 @@ _charts.show(
 
 # The records behind the numbers.
 st.subheader(v.t("records"))
-scope = replace(v.filters, employees=(who,))
+behind = mine.filters()
 tabs = st.tabs([v.t("meetings"), v.t("leads"), v.t("calls")])
 for tab, name, frame in zip(tabs, ("meetings", "leads", "calls"), (
-        records.meetings(v.data.model, scope), records.leads(v.data.model, scope),
-        records.calls(v.data.model, scope)), strict=True):
+        records.meetings(v.data.model, behind), records.leads(v.data.model, behind),
+        records.calls(v.data.model, behind)), strict=True):
     with tab:
         st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)))
         _widgets.records_table(frame, v.lang, name=f"{name}_{who}")

@@ -16,25 +16,24 @@ from analytics.plans import (
     resolve_plans,
 )
 from analytics.registry import metric
-from pages import _charts, _common, _widgets
+from pages import _charts, _settings, _view, _widgets
+from pages._widgets import ColumnSpec
 
-WORKING_DAYS = "working_days"
-
-v = _common.view()
+v = _view.current()
 st.title(v.t("plan_title"))
-_common.data_caption(v)
+_view.data_caption(v)
 st.caption(v.t("plan_caption"))
 
 weekday_names = v.t("weekdays").split(",")
-saved_days = tuple(settings.load(WORKING_DAYS, list(WEEKDAYS)))
+saved_days = tuple(settings.load(_settings.WORKING_DAYS, list(WEEKDAYS)))
 weekdays = tuple(st.multiselect(v.t("working_days"), range(7), default=list(saved_days),
                                 format_func=lambda d: weekday_names[d], key="working_days"))
 if weekdays != saved_days and weekdays:
-    _common.save_setting(WORKING_DAYS, list(weekdays))
+    _settings.save_setting(_settings.WORKING_DAYS, list(weekdays))
 weekdays = weekdays or WEEKDAYS
 
 # The plans: one row per person, "*" for everyone else.
-plans = _common.plans()
+plans = _settings.plans()
 people = list(v.data.employees)
 rows = []
 for who in ["*", *people]:
@@ -55,7 +54,7 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
     )
     if st.button(v.t("save_plans"), icon=":material/save:"):
         frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
-        if _common.save_setting(_common.PLANS, {
+        if _settings.save_setting(_settings.PLANS, {
             r["employee"]: DailyPlan((r["calls_low"], r["calls_high"]), (r["booked_low"], r["booked_high"]),
                                      (r["held"], r["held"])).to_dict()
             for r in frame.iter_rows(named=True)
@@ -63,7 +62,7 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
             st.success(v.t("plans_saved"), icon=":material/check:")
             st.rerun()
 
-plans = _common.plans()
+plans = _settings.plans()
 per_person = resolve_plans(plans, people)
 event = v.facts("event")
 daily = daily_attainment(event, v.period, per_person, v.filters, weekdays)
@@ -90,19 +89,20 @@ if not behind.is_empty():
 st.subheader(v.t("attainment"))
 wide = summary.pivot("metric", index="employee", values=["actual", "plan", "attainment", "days_below"])
 columns = ["employee"]
-labels, formats = {}, {}
+specs: dict[str, ColumnSpec] = {}
 for key in PLAN_METRICS:  # the plans themselves are in the cards above; the days below plan in the calendar
     for part in ("actual", "attainment"):
         name = f"{part}_{key}"
         columns.append(name)
-        labels[name] = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"
-        formats[name] = "conv_held_to_paid" if part == "attainment" else "calls_60s"
+        label = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"
+        specs[name] = (ColumnSpec(label, "ratio", v.t("plan_metric_help")) if part == "attainment"
+                       else ColumnSpec(label, "count", metric(key).definition(v.lang)))
 table = wide.select(columns)
 worse = table.select(
     pl.lit(False).alias("employee"),
     *(pl.col(c) < 1 if c.startswith("attainment_") else pl.lit(False).alias(c) for c in columns[1:]),
 )
-_widgets.metric_table(table, v.lang, name="plan_attainment", labels=labels, formats=formats, worse=worse)
+_widgets.metric_table(table, v.lang, name="plan_attainment", columns=specs, worse=worse)
 
 # The calendar: who is below plan on which days.
 st.subheader(v.t("calendar"))
@@ -142,9 +142,9 @@ else:
     )
     _widgets.metric_table(
         shown, v.lang, name="pacing",
-        labels={"metric": v.t("metric"), "actual": v.t("part_actual"), "projected": v.t("projected"),
-                "month_plan": v.t("month_plan"), "on_track": v.t("status")},
-        formats={"actual": "calls_60s", "projected": "calls_60s", "month_plan": "calls_60s"},
+        columns={"metric": ColumnSpec(v.t("metric")), "actual": ColumnSpec(v.t("part_actual"), "count"),
+                 "projected": ColumnSpec(v.t("projected"), "count"),
+                 "month_plan": ColumnSpec(v.t("month_plan"), "count"), "on_track": ColumnSpec(v.t("status"))},
         worse=shown.select(*(pl.lit(False).alias(c) for c in shown.columns[:-1]),
                            (pl.col("on_track") == v.t("behind")).alias("on_track")),
     )

@@ -1,7 +1,5 @@
 """Sources side by side: which channel brings target clients who come to meetings and pay — and at what cost."""
 
-from dataclasses import replace
-
 import polars as pl
 import streamlit as st
 
@@ -9,16 +7,14 @@ from analytics import i18n, settings, spend
 from analytics.comparison import month_over_month, wilson_interval, with_target_share
 from analytics.diagnostics import new_sources
 from analytics.importing.reading import BadFile
-from analytics.metrics import aggregate, filter_facts
 from analytics.registry import SOURCE_METRICS, SPEND_METRICS, TARGET_SHARE, metric
 from data.generate_demo import DEMO_DIR, SPEND_FILE
-from pages import _charts, _common, _widgets
+from pages import _charts, _dataset, _settings, _view, _widgets
+from pages._widgets import ColumnSpec
 
-SPEND = "ad_spend"
-
-v = _common.view()
+v = _view.current()
 st.title(v.t("sources_title"))
-_common.data_caption(v)
+_view.data_caption(v)
 
 available = v.data.sources
 if not available:
@@ -40,7 +36,8 @@ def name_of(source: str) -> str:
     return f"{source} · {v.t('new_badge')}" if is_new[source] else source
 
 
-table = with_target_share(v.metrics(("source",), sources=tuple(chosen)))
+compared = v.scope.for_sources(tuple(chosen))
+table = with_target_share(v.metrics(("source",), compared))
 rows = {r["source"]: r for r in table.iter_rows(named=True)}
 
 # Headline: the sentence a head of sales wants — who brings target clients, who brings payments.
@@ -104,9 +101,8 @@ st.caption(v.t("uncertainty_caption"))
 st.subheader(v.t("mom_sources"))
 key = st.selectbox(v.t("metric"), keys, format_func=lambda k: metric(k).label(v.lang), index=keys.index(
     "meetings_held"), key="sources_mom_metric")
-by_month = aggregate(filter_facts(v.facts(), replace(v.filters, date_from=None, date_to=None, sources=tuple(chosen))),
-                     ["source", "month"])
-weights = _common.month_weights(v)
+by_month = v.metrics(("source", "month"), compared.whole_history())
+weights = v.month_weights()
 changes = month_over_month(with_target_share(by_month), ["source"], weights=weights,
                            immature=frozenset(weights) if v.mode == "cohort" else frozenset())
 months = sorted(by_month["month"].unique().to_list())[-6:]
@@ -117,22 +113,22 @@ flags = changes.filter((pl.col("metric") == key) & pl.col("month").is_in(months)
 flags = values.select("source").join(flags, on="source", how="left").select(pl.exclude("source").fill_null(False))
 _widgets.metric_table(values.with_columns(pl.col("source").replace_strict({s: name_of(s) for s in chosen},
                                                                           default=pl.col("source"))),
-                      v.lang, name=f"sources_{key}_by_month", formats={m: key for m in months},
-                      labels={m: m for m in months}, worse=flags)
+                      v.lang, name=f"sources_{key}_by_month", worse=flags,
+                      columns={m: ColumnSpec.of_metric(key, v.lang, m) for m in months})
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 
 # What a source costs.
 st.subheader(v.t("cost_title"))
 st.caption(v.t("cost_caption"))
-saved = pl.DataFrame(settings.load(SPEND, []), schema=spend.SPEND_SCHEMA)
+saved = pl.DataFrame(settings.load(_settings.SPEND, []), schema=spend.SPEND_SCHEMA)
 if saved.is_empty() and v.data.demo:  # the demo comes with its own ad budget
     saved = spend.read_spend((DEMO_DIR / SPEND_FILE).read_bytes(), SPEND_FILE)
     st.caption(v.t("spend_demo"))
 uploaded = st.file_uploader(v.t("spend_upload"), type=["csv", "xlsx", "xls", "txt"], key="spend_file")
 if uploaded is not None:
     try:
-        saved = spend.read_spend(uploaded.getvalue(), uploaded.name, _common.aliases()["sources"])
-        if _common.save_setting(SPEND, saved.to_dicts()):
+        saved = spend.read_spend(uploaded.getvalue(), uploaded.name, _dataset.aliases()["sources"])
+        if _settings.save_setting(_settings.SPEND, saved.to_dicts()):
             st.success(v.t("spend_loaded", n=saved.height), icon=":material/check:")
     except BadFile as error:
         st.error(_widgets.escape(error), icon=":material/error:")
@@ -145,14 +141,14 @@ edited = st.data_editor(
     },
 )
 edited = spend.clean(pl.DataFrame(edited, schema=spend.SPEND_SCHEMA) if not isinstance(edited, pl.DataFrame)
-                     else edited, _common.aliases()["sources"])
+                     else edited, _dataset.aliases()["sources"])
 if not edited.equals(saved.sort("month", "source")) and st.button(v.t("spend_save"), icon=":material/save:") \
-        and _common.save_setting(SPEND, edited.to_dicts()):
+        and _settings.save_setting(_settings.SPEND, edited.to_dicts()):
     st.rerun()
 if edited.is_empty():
     st.info(v.t("spend_empty"), icon=":material/payments:")
 else:
-    per_month = aggregate(filter_facts(v.facts(), replace(v.filters, sources=tuple(chosen))), ["source", "month"])
+    per_month = v.metrics(("source", "month"), compared)
     cost_keys = [m.key for m in SPEND_METRICS]
     costed = spend.costs(per_month, edited).select("month", "source", *cost_keys, "revenue")
     _widgets.metric_table(costed, v.lang, name="source_costs")

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.importing.pipeline import Upload
+from pages._pages import BY_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SIPUNI = ROOT / "tests" / "fixtures" / "real" / "sipuni_utf8.csv"
@@ -23,9 +24,9 @@ def open_with_calls_only(page: str) -> AppTest:
     at.query_params["lang"] = "en"
     at.session_state["uploads"] = [Upload("sipuni.csv", SIPUNI.read_bytes())]
     at.run()
-    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    at.sidebar.selectbox(key="f_period").set_value("all").run()
     if page != "floor_overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(BY_NAME[page].file).run()
     assert not at.exception, at.exception
     return at
 

@@ -13,10 +13,10 @@ from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, compute
 from analytics.model import prepare
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+from pages._pages import BY_NAME, SCREENS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("floor_overview", "lead_generator", "source_comparison", "plan_attainment", "chain_diagnostics",
-         "data_import")
+PAGES = tuple(screen.name for screen in SCREENS)
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # "last month" of the demo data
 
 
@@ -39,7 +39,7 @@ def open_page(page: str, lang: str = "en", **state) -> AppTest:
         at.session_state[key] = value
     at.run()
     if page != "floor_overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(BY_NAME[page].file).run()
     assert not at.exception, at.exception
     return at
 
@@ -70,27 +70,27 @@ def test_overview_shows_the_engine_numbers(demo_model) -> None:
 def test_language_switch(demo_model) -> None:
     at = open_page("floor_overview", "en")
     assert at.title[0].value == "Floor overview"
-    at.sidebar.multiselect(key="f_people__en").set_value(["Петров Иван"]).run()
+    at.sidebar.multiselect(key="f_people").set_value(["Петров Иван"]).run()
     at.button_group(key="lang_switch").set_value("ru").run()
     assert at.title[0].value == "Обзор отдела"
-    assert at.sidebar.multiselect(key="f_people__ru").value == ["Петров Иван"]  # the filter survives the switch
-    at.sidebar.multiselect(key="f_people__ru").set_value([]).run()
+    assert at.sidebar.multiselect(key="f_people").value == ["Петров Иван"]  # the filter survives the switch
+    at.sidebar.multiselect(key="f_people").set_value([]).run()
     held = compute(demo_model, filters=OCTOBER)["meetings_held"].item()
     assert metric_value(at, "Проведено встреч") == i18n.number(held, "ru")
-    assert "Прошлый месяц" in at.sidebar.selectbox(key="f_period__ru").options
+    assert "Прошлый месяц" in at.sidebar.selectbox(key="f_period").options
 
 
 def test_filters_change_the_numbers(demo_model) -> None:
     at = open_page("floor_overview")
     floor = as_number(metric_value(at, "Meetings held"))
-    at.sidebar.multiselect(key="f_people__en").set_value(["Соколов Дмитрий"]).run()
+    at.sidebar.multiselect(key="f_people").set_value(["Соколов Дмитрий"]).run()
     one = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)))
     assert as_number(metric_value(at, "Meetings held")) == one["meetings_held"].item() < floor
-    at.sidebar.radio(key="f_mode__en").set_value("event").run()
+    at.sidebar.radio(key="f_mode").set_value("event").run()
     event = compute(demo_model, filters=Filters(date(2026, 10, 1), date(2026, 10, 31), ("Соколов Дмитрий",)),
                     mode="event")
     assert as_number(metric_value(at, "Meetings held")) == event["meetings_held"].item()
-    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    at.sidebar.selectbox(key="f_period").set_value("all").run()
     everything = compute(demo_model, filters=Filters(employees=("Соколов Дмитрий",)), mode="event")
     assert as_number(metric_value(at, "Meetings held")) == everything["meetings_held"].item()
 
@@ -153,7 +153,7 @@ def test_uploaded_data_replace_the_demo_on_the_overview() -> None:
         b"3,2026-10-05,Bob,yandex,,\n"
     )
     at = open_page("floor_overview", uploads=[Upload("deals.csv", deals)])
-    at.sidebar.selectbox(key="f_period__en").set_value("all").run()
+    at.sidebar.selectbox(key="f_period").set_value("all").run()
     assert metric_value(at, "Meetings held") == "1"
     assert metric_value(at, "Meetings booked") == "2"
 
@@ -166,5 +166,5 @@ def test_a_link_reproduces_the_view(demo_model) -> None:
     assert not at.exception
     expected = compute(demo_model, filters=Filters(employees=("Соколов Дмитрий",), min_call_seconds=90), mode="event")
     assert metric_value(at, "Проведено встреч") == i18n.number(expected["meetings_held"].item(), "ru")
-    assert at.sidebar.multiselect(key="f_people__ru").value == ["Соколов Дмитрий"]
-    assert at.sidebar.number_input(key="f_min_call__ru").value == 90
+    assert at.sidebar.multiselect(key="f_people").value == ["Соколов Дмитрий"]
+    assert at.sidebar.number_input(key="f_min_call").value == 90

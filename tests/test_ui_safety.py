@@ -19,13 +19,13 @@ from streamlit.testing.v1 import AppTest
 from analytics.importing.pipeline import Bundle, Upload
 from analytics.schema import Dataset
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR, FloorConfig, generate_floor
-from pages import _charts, _common
+from pages import _charts, _dataset, _sidebar
+from pages._pages import BY_NAME, SCREENS
 from pages._widgets import escape, file_name
 from tests.conftest import hand_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("floor_overview", "lead_generator", "source_comparison", "plan_attainment", "chain_diagnostics",
-         "data_import")
+PAGES = tuple(screen.name for screen in SCREENS)
 EVIL = "[win](http://evil) ![x](http://t/x.png) <img src=x onerror=alert(1)> **bold**"
 # What the evil name would do if rendered as Markdown: a link, an image, HTML, bold, a bare autolink.
 UNSAFE = re.compile(r"(?<!\\)(?:\[win|\]\(http|!\[x|<img|\*\*bold|http://)")
@@ -46,7 +46,7 @@ def open_page(page: str, uploads: list[Upload] | None = None, **state) -> AppTes
         at.session_state[key] = value
     at.run()
     if page != "floor_overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(BY_NAME[page].file).run()
     assert not at.exception, at.exception
     return at
 
@@ -131,18 +131,18 @@ def test_download_names_from_data_are_file_names() -> None:
 
 def test_same_name_uploads_are_told_apart() -> None:
     calls, deals = b"calls bytes", b"deals bytes"
-    first = _common.merge_uploads([("export.csv", calls), ("export.csv", deals)], [])
+    first = _dataset.merge_uploads([("export.csv", calls), ("export.csv", deals)], [])
     assert [u.name for u in first] == ["export.csv", "export.csv (2)"]
     assert [u.content for u in first] == [calls, deals]
     # The user said the second is a deals file; uploading a third file keeps that choice with that file.
     chosen = [first[0], replace(first[1], kind="leads")]
-    second = _common.merge_uploads([("export.csv", calls), ("export.csv", deals), ("x.csv", b"x")], chosen)
+    second = _dataset.merge_uploads([("export.csv", calls), ("export.csv", deals), ("x.csv", b"x")], chosen)
     assert [(u.name, u.kind) for u in second] == [("export.csv", None), ("export.csv (2)", "leads"), ("x.csv", None)]
     # Removing the first: the second is now the only `export.csv` and is still the deals file it was.
-    third = _common.merge_uploads([("export.csv", deals)], second)
+    third = _dataset.merge_uploads([("export.csv", deals)], second)
     assert [(u.name, u.kind, u.content) for u in third] == [("export.csv", "leads", deals)]
     # The same name with new bytes is a new file: nothing chosen for the old bytes applies to it.
-    assert _common.merge_uploads([("export.csv", b"new")], third)[0].kind is None
+    assert _dataset.merge_uploads([("export.csv", b"new")], third)[0].kind is None
 
 
 def test_the_data_page_keeps_same_named_files_apart() -> None:
@@ -196,7 +196,7 @@ def test_the_plan_page_draws_25_people_over_a_year(monkeypatch) -> None:
     people = tuple(f"Сотрудник {i:02d}" for i in range(25))
     floor = generate_floor(replace(FloorConfig(), setters=people, start=date(2025, 11, 1), end=date(2026, 10, 31),
                                    calls_per_day=40.0, leads_per_day=4.0, stories=False))
-    monkeypatch.setattr(_common, "import_files", lambda uploads, memory=None: Bundle(floor, (), ()))
+    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None: Bundle(floor, (), ()))
     at = open_page("plan_attainment", [Upload("floor.csv", b"25 people, one year")], f_period="all")
     chart = at.get("vega_lite_chart")[-1].proto  # the calendar is the page's last chart
     assert json.loads(chart.spec)["encoding"]["x"]["title"] == "Week"
@@ -213,7 +213,7 @@ def test_a_date_far_away_does_not_break_the_pages(monkeypatch, far: datetime) ->
     leads = data.leads.with_columns(
         pl.when(pl.col("lead_id") == "L4").then(pl.lit(far)).otherwise(pl.col("created_at")).alias("created_at"))
     dataset = Dataset.from_frames(calls=data.calls, leads=leads, meetings=data.meetings, payments=data.payments)
-    monkeypatch.setattr(_common, "import_files", lambda uploads, memory=None: Bundle(dataset, (), ()))
+    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None: Bundle(dataset, (), ()))
     uploads = [Upload("far.csv", f"far away {far}".encode())]
     for page in ("plan_attainment", "chain_diagnostics"):
         for period in ("last_month", "all"):
@@ -224,10 +224,10 @@ def test_a_date_far_away_does_not_break_the_pages(monkeypatch, far: datetime) ->
 
 def test_usable_span() -> None:
     today = date(2026, 11, 29)
-    assert _common.usable_span(date(2026, 1, 5), date(2026, 11, 20), today) == (date(2026, 1, 5), date(2026, 11, 20))
-    assert _common.usable_span(date(2026, 1, 5), date(9999, 12, 30), today) == (date(2026, 1, 5), date(2027, 11, 30))
-    assert _common.usable_span(date(1, 1, 2), date(2026, 2, 1), today) == (date(1900, 1, 1), date(2026, 2, 1))
-    assert _common.usable_span(date(9999, 1, 1), date(9999, 2, 1), today) == (date(2027, 11, 30), date(2027, 11, 30))
+    assert _dataset.usable_span(date(2026, 1, 5), date(2026, 11, 20), today) == (date(2026, 1, 5), date(2026, 11, 20))
+    assert _dataset.usable_span(date(2026, 1, 5), date(9999, 12, 30), today) == (date(2026, 1, 5), date(2027, 11, 30))
+    assert _dataset.usable_span(date(1, 1, 2), date(2026, 2, 1), today) == (date(1900, 1, 1), date(2026, 2, 1))
+    assert _dataset.usable_span(date(9999, 1, 1), date(9999, 2, 1), today) == (date(2027, 11, 30), date(2027, 11, 30))
 
 
 # ---- settings that are damaged or cannot be written ------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_an_unwritable_settings_folder_gives_one_error(tmp_path, monkeypatch) ->
 # ---- two first sessions at once --------------------------------------------------------------------------------
 
 def test_two_first_loads_at_once_share_one_import(monkeypatch) -> None:
-    real = _common.import_files
+    real = _dataset.import_files
     calls: list[float] = []
 
     def slow_import(uploads, memory=None):
@@ -265,7 +265,7 @@ def test_two_first_loads_at_once_share_one_import(monkeypatch) -> None:
         time.sleep(0.5)  # long enough for the second session to arrive while the first one imports
         return real(uploads, memory)
 
-    monkeypatch.setattr(_common, "import_files", slow_import)
+    monkeypatch.setattr(_dataset, "import_files", slow_import)
     # The demo's bytes with one more line break: a dataset no other test has loaded, so the cache is cold.
     uploads = [Upload("deals.xlsx", (DEMO_DIR / DEALS_FILE).read_bytes()),
                Upload("calls.csv", (DEMO_DIR / CALLS_FILE).read_bytes() + b"\n")]
@@ -276,7 +276,7 @@ def test_two_first_loads_at_once_share_one_import(monkeypatch) -> None:
 
     def session() -> None:
         try:
-            results.append(_common.load_dataset(list(uploads), memory_json, alias_json))
+            results.append(_dataset.load_dataset(list(uploads), memory_json, alias_json))
         except BaseException as error:  # the test reports whatever a thread raised
             errors.append(error)
 
@@ -298,7 +298,7 @@ def test_a_link_with_dates_outside_the_data() -> None:
         at.query_params[key] = value
     at.run()
     assert not at.exception
-    first, last = at.sidebar.date_input(key="f_dates__en").value
+    first, last = at.sidebar.date_input(key="f_dates").value
     assert (first, last) == (date(2026, 6, 1), date(2026, 11, 20))  # the demo's whole span, not an error
-    assert _common.clamp_dates((date(2026, 12, 1), date(2026, 1, 1)), date(2026, 6, 1), date(2026, 11, 20)) == (
+    assert _sidebar.clamp_dates((date(2026, 12, 1), date(2026, 1, 1)), date(2026, 6, 1), date(2026, 11, 20)) == (
         date(2026, 6, 1), date(2026, 11, 20))

@@ -1,0 +1,130 @@
+"""The View a page draws with: the language, the session's data and the sidebar's Scope, with the metrics tables,
+comparisons and captions every page words the same way.
+
+The entrypoint (app.py) builds one View per run, before the page runs; a page gets it with `current()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from analytics import i18n
+from analytics.comparison import compare
+from analytics.metrics import Filters, Mode
+from analytics.periods import Period, add_months, month_complete, month_end, month_start, pro_rata
+from analytics.scope import Scope, metrics_table
+from pages import _settings
+from pages._dataset import Loaded, load_facts
+from pages._widgets import escape
+
+VIEW = "_view"  # the session key of this run's View
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a page needs to draw: the language, the data and the sidebar's scope."""
+
+    lang: i18n.Lang
+    data: Loaded
+    scope: Scope
+
+    # ---- the scope's parts, as pages read them --------------------------------------------------------------------
+    @property
+    def mode(self) -> Mode:
+        return self.scope.mode
+
+    @property
+    def period(self) -> Period:
+        assert self.scope.period is not None, "the sidebar always chooses a period"
+        return self.scope.period
+
+    @property
+    def previous(self) -> Period | None:
+        """The comparable period before (None for "all time": there is nothing comparable before it)."""
+        return self.scope.previous_period
+
+    @property
+    def filters(self) -> Filters:
+        return self.scope.filters()
+
+    @property
+    def people(self) -> tuple[str, ...] | None:
+        return self.scope.people
+
+    # ---- words ----------------------------------------------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return i18n.t(key, self.lang, **values)
+
+    def md(self, key: str, **values: object) -> str:
+        """The sentence `key` for Markdown: the words are the app's, every value (a name, a source, a file) is
+        escaped, because file contents must be shown as text, never as links, images or HTML."""
+        return i18n.t(key, self.lang, **{k: escape(v) for k, v in values.items()})
+
+    def period_caption(self) -> str:
+        start, end = self.period.start.strftime("%d.%m.%Y"), self.period.end.strftime("%d.%m.%Y")
+        if self.previous is None:
+            return f"{start} — {end}"
+        return self.t("period_caption", start=start, end=end, pstart=self.previous.start.strftime("%d.%m.%Y"),
+                      pend=self.previous.end.strftime("%d.%m.%Y"))
+
+    # ---- numbers ----------------------------------------------------------------------------------------------------
+    def facts(self, mode: Mode | None = None) -> pl.DataFrame:
+        """The dated facts of the session's data in `mode` (the scope's by default), with the scope's T."""
+        return load_facts(self.data.key, mode or self.mode, self.scope.min_call_seconds, self.data.model)
+
+    def metrics(self, by: tuple[str, ...] = (), scope: Scope | None = None) -> pl.DataFrame:
+        """The metrics table for the sidebar's scope (or `scope`, derived from it), grouped by `by`. A floor that
+        uploads only its PBX log sees calls and minutes; what needs deals is unknown, not zero."""
+        chosen = scope or self.scope
+        return metrics_table(self.facts(chosen.mode), chosen, by, self.data.bundle.available)
+
+    def before(self, by: tuple[str, ...] = (), scope: Scope | None = None) -> pl.DataFrame | None:
+        """The same table for the previous comparable period, or None when there is none."""
+        earlier = (scope or self.scope).previous()
+        return None if earlier is None else self.metrics(by, earlier)
+
+    def exposure(self) -> float:
+        """The current period against the previous one, pro rata when the data end inside the current period."""
+        return self.scope.exposure(self.data.last_day, _settings.working_days())
+
+    def drops(self, now: pl.DataFrame, before: pl.DataFrame | None) -> dict[str, bool]:
+        """Which metrics fell for real from `before` to `now` (comparison.py's rule), for this view's periods."""
+        if before is None:
+            return {}
+        exposure = self.exposure()
+        changes = compare(now, before, weight=exposure, immature=self.mode == "cohort" and exposure < 1)
+        return dict(zip(changes["metric"], changes["worse"], strict=True))
+
+    def month_weights(self) -> dict[str, float]:
+        """The month in progress (the data end before its last working day) is compared pro rata to the month
+        before: {`YYYY-MM`: its weight}, empty when the last month is complete."""
+        last, days = self.data.last_day, _settings.working_days()
+        if month_complete(month_start(last), last, days):
+            return {}
+        before = add_months(month_start(last), -1)
+        weight = pro_rata(Period(month_start(last), month_end(last)), Period(before, month_end(before)), last, days)
+        return {last.strftime("%Y-%m"): weight}
+
+
+def current() -> View:
+    """This run's View, built by the entrypoint's sidebar before the page runs."""
+    view = st.session_state.get(VIEW)
+    if not isinstance(view, View):
+        raise RuntimeError("run the app through app.py: it builds the sidebar and the view before the page")
+    return view
+
+
+def data_caption(v: View) -> None:
+    """Which data the numbers are of, and a warning when some records lie outside every period."""
+    if v.data.demo:
+        st.caption(v.t("data_demo"))
+    else:
+        st.caption(v.md("data_uploaded", files=", ".join(f.name for f in v.data.bundle.files)))
+    if v.data.true_span:
+        st.warning(_settings.local_text(
+            "dates_outside", v.lang, first=v.data.first_day.strftime("%d.%m.%Y"),
+            last=v.data.last_day.strftime("%d.%m.%Y"), data_first=v.data.true_span[0].strftime("%d.%m.%Y"),
+            data_last=v.data.true_span[1].strftime("%d.%m.%Y")), icon=":material/event_busy:")
