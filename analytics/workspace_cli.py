@@ -73,6 +73,8 @@ def _clear_errors(path: Path) -> Iterator[None]:
         yield
     except WorkspaceBusy as error:
         raise _usage_error(str(error)) from error
+    except OSError as error:  # the lock file beside it cannot be made: a read-only folder, a missing disk
+        raise _usage_error(f"{path}: cannot use this workspace file ({error.strerror or error})") from error
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise _usage_error(f"{path}: cannot use this workspace file ({first})") from error

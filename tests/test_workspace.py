@@ -575,3 +575,13 @@ def test_a_column_the_schema_gains_later_is_added_to_an_older_workspace(tmp_path
     calls = ws.dataset().calls
     assert calls.columns[-1] == "queue"
     assert calls.sort("started_at")["queue"].to_list() == [None, None, "sales"]
+
+
+def test_cli_import_into_a_folder_that_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "calls.csv").write_text(CALLS_EARLY, encoding="utf-8")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    code, out, err = run_cli(capsys, "import", "--workspace", str(blocked / "team.duckdb"),
+                             "--calls", str(tmp_path / "calls.csv"))
+    assert (code, out) == (2, "")
+    assert err == f"error: {blocked / 'team.duckdb'}: cannot use this workspace file (File exists)\n"
