@@ -132,11 +132,13 @@ def date_label(value: dt.date | None, lang: Lang) -> str:
     return _typeset(babel_dates.format_date(value, DATE_FORMAT[lang], locale=DATE_LOCALE[lang]))
 
 
-def month_label(value: dt.date | None, lang: Lang) -> str:
-    """A calendar month in words, in the standalone (nominative) form: `октябрь 2026` / `October 2026`."""
+def month_label(value: dt.date | None, lang: Lang, case: Case = "nominative") -> str:
+    """A calendar month in words: `октябрь 2026` / `October 2026`; `case="genitive"` gives the form after
+    «против» / «с» (`против сентября 2026`) — CLDR's format-context month. English has one form."""
     if value is None:
         return DASH
-    return _typeset(babel_dates.format_date(value, "LLLL y", locale=DATE_LOCALE[lang]))
+    pattern = "MMMM y" if case == "genitive" else "LLLL y"
+    return _typeset(babel_dates.format_date(value, pattern, locale=DATE_LOCALE[lang]))
 
 
 def plural_category(n: float | int | Decimal, lang: Lang) -> PluralCategory:
@@ -510,7 +512,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scope_source": ("Источники", "Sources"),
     "situation_few_payments": ("Встреч много, оплат мало", "Many meetings, few payments"),
     "situation_few_held": ("Назначают много, проводят мало", "Many booked, few held"),
-    "situation_few_booked": ("Мало назначенных встреч", "Few meetings booked"),
+    "situation_few_booked": ("Меньше назначенных встреч", "Fewer meetings booked"),
     "situation_below_plan": ("Ниже плана", "Below plan"),
     "situation_source_quality": ("Качество источника", "Source quality"),
     "situation_new_source": ("Новый источник", "New source"),
@@ -525,6 +527,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "diag_text": ("Текстом для рассылки", "As text for an e-mail"),
     "diag_cli": ("То же из командной строки, например по понедельникам из планировщика:",
                  "The same from the command line, e.g. every Monday from a scheduler:"),
+    "situation_too_early": ("Судить рано", "Too early to judge"),
+    "diag_text_head": ("Диагностика за {month} (сравнение с {previous})", "Diagnostics for {month} (compared with "
+                       "{previous})"),
+    "diag_text_nothing": ("Тревожного ничего нет.", "Nothing alarming."),
+    "diag_basis": ("{month} против {previous}, когорта: встречи по дате назначения; план — по событиям.",
+                   "{month} against {previous}, cohort: meetings by booking date; plans by events."),
+    "diag_mode_differs": ("Режим «События» с боковой панели здесь не действует: цепочку честно сравнивать только "
+                          "когортами.",
+                          "The sidebar's Events mode does not apply here: the chain can only be compared fairly by "
+                          "cohort."),
+    "diag_period_differs": ("Период с боковой панели здесь не действует: диагностика сравнивает целый месяц с "
+                            "предыдущим.",
+                            "The sidebar's period does not apply here: diagnostics compare a whole month with the "
+                            "month before."),
+    "diag_maturity": (
+        "Сравнивается только то, у чего был шанс, в обоих месяцах одинаково: шаги после назначения — по встречам со "
+        "сроком не позже {end} ({due} из {booked}), проведение → оплата — по встречам, проведённым не позже "
+        "{cutoff}, с оплатой в течение {window} ({ripe} из {held}).",
+        "Only what has had its chance is compared, in both months alike: the steps after booking on meetings due by "
+        "{end} ({due} of {booked}), held → paid on meetings held by {cutoff}, paid within {window} ({ripe} of "
+        "{held}).",
+    ),
+    "diag_caption_moved": ("{label}: {before} ({previous_month}) → {now} ({month})",
+                           "{label}: {before} ({previous_month}) → {now} ({month})"),
+    "diag_caption_plan": ("{label}: план {plan}, факт {actual} ({attainment})",
+                          "{label}: plan {plan}, actual {actual} ({attainment})"),
     "reading_files": ("Читаю файлы…", "Reading the files…"),
     "data_title": ("Данные", "Data"),
     "data_intro": (
@@ -642,3 +670,213 @@ def t(key: str, lang: Lang, **values: object) -> str:
     text = _AGREEING.sub(lambda m: noun_form(shown_value(values.get(m[1]), lang), m[2], lang,
                                              "genitive" if m[3] else "nominative"), text)
     return text.format(**values)
+
+
+# ---- the findings of the diagnostics: templates with named values ----------------------------------------------
+# A finding keeps its template key and its values (numbers, not text); the sentence is written when it is read,
+# in the reader's language. A value is a plain text (a name, a source) or one of the small classes below, which
+# say how to write it: a metric's value, a change, a count with its agreeing noun, a day, a month, or another
+# template (a clause).
+
+
+@dataclass(frozen=True)
+class Num:
+    """A plain number (`decimals` for per-day figures: 1.4 meetings a day must not read as 1)."""
+
+    value: float | int | None
+    decimals: int = 0
+
+    def text(self, lang: Lang) -> str:
+        return number(self.value, lang, self.decimals)
+
+
+@dataclass(frozen=True)
+class Pct:
+    value: float | None
+
+    def text(self, lang: Lang) -> str:
+        return percent(self.value, lang)
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric's value in the metric's format (a percent for a conversion)."""
+
+    key: str
+    value: float | int | None
+
+    def text(self, lang: Lang) -> str:
+        return fmt(self.key, self.value, lang)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A change `before → now`, both in the metric's format: `910 → 744`, `82,0 % → 30,2 %`."""
+
+    key: str
+    before: float | int | None
+    now: float | int | None
+
+    def text(self, lang: Lang) -> str:
+        return f"{fmt(self.key, self.before, lang)} → {fmt(self.key, self.now, lang)}"
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count with its agreeing noun of NOUNS: `220 лидов`, `из 21 назначенной встречи`."""
+
+    n: float | int | None
+    noun: str
+    case: Case = "nominative"
+
+    def text(self, lang: Lang) -> str:
+        return count_phrase(self.n, self.noun, lang, case=self.case)
+
+
+@dataclass(frozen=True)
+class Day:
+    value: dt.date | None
+
+    def text(self, lang: Lang) -> str:
+        return date_label(self.value, lang)
+
+
+@dataclass(frozen=True)
+class Month:
+    value: dt.date | None
+    case: Case = "nominative"
+
+    def text(self, lang: Lang) -> str:
+        return month_label(self.value, lang, self.case)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A metric's name inside a sentence, lower case: `назначение → подтверждение`, `calls ≥ 60 s`."""
+
+    key: str
+
+    def text(self, lang: Lang) -> str:
+        name = metric(self.key).label(lang)
+        return name[:1].lower() + name[1:]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Another template of FINDINGS with its own values: a part of a sentence chosen by the rule."""
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **values: object) -> Clause:
+        return cls(key, tuple(values.items()))
+
+    def text(self, lang: Lang) -> str:
+        return finding_text(self.key, dict(self.values), lang)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Clauses in a row: `звонков от 60 с 910 → 744, минут на линии 2 230 → 1 810`."""
+
+    parts: tuple[object, ...]
+
+    def text(self, lang: Lang) -> str:
+        return ", ".join(_written(part, lang) for part in self.parts)
+
+
+def _written(value: object, lang: Lang) -> str:
+    writer = getattr(value, "text", None)
+    return writer(lang) if callable(writer) else str(value)
+
+
+FINDINGS: dict[str, tuple[str, str]] = {
+    # who
+    "who_floor": ("Отдел", "The floor"),
+    "who_source": ("Источник {source}", "Source {source}"),
+    # situation 3: few booked — the head says whether it is a fall month over month or a shortfall against plan
+    "booked_fell": ("{who}: назначенных встреч меньше, чем месяцем раньше: {moved}",
+                    "{who}: fewer meetings booked than the month before: {moved}"),
+    "booked_fell_below_plan": ("{who}: назначенных встреч меньше, чем месяцем раньше: {moved}, это {attainment} "
+                               "плана",
+                               "{who}: fewer meetings booked than the month before: {moved}, {attainment} of plan"),
+    "booked_fell_on_plan": ("{who}: назначенных встреч меньше, чем месяцем раньше: {moved}, хотя это всё ещё "
+                            "{attainment} плана",
+                            "{who}: fewer meetings booked than the month before: {moved}, though still {attainment} "
+                            "of plan"),
+    "booked_below_plan": ("{who}: назначено встреч — {booked_n}, это {attainment} плана",
+                          "{who}: {booked}, {attainment} of plan"),
+    "few_booked_because": ("{head}; причина — {causes}.", "{head}; why — {causes}."),
+    "few_booked_unexplained": ("{head}; звонки, лиды и их качество в норме — разберите, как звонки превращаются "
+                               "во встречи.",
+                               "{head}; calls, leads and their quality are normal — look at how calls turn into "
+                               "meetings."),
+    "cause_calls_fell": ("звонков от {t} с {moved}", "calls ≥ {t} s {moved}"),
+    "cause_calls_fell_below_plan": ("звонков от {t} с {moved}, это {attainment} плана",
+                                    "calls ≥ {t} s {moved}, {attainment} of plan"),
+    "cause_calls_below_plan": ("звонков от {t} с — {actual}, это {attainment} плана",
+                               "calls ≥ {t} s {actual}, {attainment} of plan"),
+    "cause_minutes": ("минут на линии {moved}", "minutes on the line {moved}"),
+    "cause_leads": ("новых лидов {moved}", "new leads {moved}"),
+    "cause_target_share": ("доля целевых {moved}", "target share {moved}"),
+    # situation 2: booked but not held — the first link of the chain that fell
+    "few_held_link": ("{who}: проведено встреч {held}; цепочка рвётся на шаге «{link}» ({link_moved}), {booking} — "
+                      "{advice}.{due}",
+                      "{who}: meetings held {held}; the chain breaks at {link} ({link_moved}) {booking} — "
+                      "{advice}.{due}"),
+    "few_held_unexplained": ("{who}: проведено встреч {held}, но ни одно звено цепочки в отдельности не упало "
+                             "значимо — посмотрите встречи.{due}",
+                             "{who}: meetings held {held}, yet no single link of the chain fell significantly — "
+                             "look at the meetings.{due}"),
+    "booking_normal": ("назначения в норме ({moved})", "while booking is normal ({moved})"),
+    "booking_fell": ("и назначений тоже меньше ({moved})", "and fewer meetings were booked too ({moved})"),
+    "advice_unconfirmed": ("клиенты не подтверждают встречи: выясните почему (напоминания, ожидания, время встречи)",
+                           "clients do not confirm: find out why (reminders, expectations, meeting times)"),
+    "advice_not_held": ("подтверждённые клиенты не приходят: проверьте, что им обещали и кто проводит встречи",
+                        "confirmed clients do not come: check what they were promised and who holds the meetings"),
+    "due_note": (" Сравниваются только встречи со сроком не позже {end}: в этом месяце {due} из {booked}.",
+                 " Only meetings due by {end} are compared: {due} of {booked} this month."),
+    # situation 1: meetings but few payments
+    "few_payments": ("{who}: встречи есть, оплат мало — {what} {moved}. Послушайте звонки по проведённым, но не "
+                     "оплаченным встречам: какие ожидания создал лидоруб.",
+                     "{who}: meetings but few payments — {what} {moved}. Listen to the calls behind held but unpaid "
+                     "meetings: what expectations were set."),
+    "few_payments_checked": ("{who}: встречи есть, оплат мало — {what} {moved}; {checks}. Послушайте звонки по "
+                             "проведённым, но не оплаченным встречам: какие ожидания создал лидоруб.",
+                             "{who}: meetings but few payments — {what} {moved}; {checks}. Listen to the calls behind "
+                             "held but unpaid meetings: what expectations were set."),
+    "paid_within": ("проведение → оплата в течение {window} (встречи, проведённые не позже {cutoff})",
+                    "held → paid within {window} (meetings held by {cutoff})"),
+    "check_target_share": ("доля целевых среди лидов проведённых встреч {moved}",
+                           "target share of the held meetings' leads {moved}"),
+    "check_new_source": ("из нового источника {share} встреч", "{share} of the meetings from a new source"),
+    # a plan shortfall: plan against actual, never last month against this month
+    "below_plan": ("{who}: {label} — {per_day} в рабочий день при плане {plan_day} ({attainment} плана), ниже плана "
+                   "в {days_below} из {days}.",
+                   "{who}: {label} — {per_day} per working day against a plan of {plan_day} ({attainment} of plan), "
+                   "below plan on {days_below} of {days}."),
+    # sources
+    "source_quality": ("Источник {source}: {label} {mine} против {theirs} у остальных источников — он приводит "
+                       "менее качественных клиентов.",
+                       "Source {source}: {label} {mine} against {theirs} for the other sources — it brings "
+                       "lower-quality clients."),
+    "new_source": ("Новый источник {source}: первый лид {first}, за месяц {leads}, доля целевых {share}, {held}.",
+                   "New source {source}: first lead on {first}, {leads} this month, target share {share}, {held}."),
+    # too early to judge: a step whose meetings have not had their chance yet
+    "too_early_due": ("{who}: {label} за {month} судить рано — срок наступил только у {mature} из {cohort} (встречи "
+                      "с датой не позже {end}); остальные ещё впереди, это не падение.{again}",
+                      "{who}: too early to judge {label} for {month} — only {mature} of {cohort} were due by {end}; "
+                      "the rest are still ahead, this is not a drop.{again}"),
+    "too_early_paid": ("{who}: {label} за {month} судить рано — срок оплаты ({window}) истёк только у {mature} из "
+                       "{cohort}; это не падение.{again}",
+                       "{who}: too early to judge {label} for {month} — the payment window ({window}) has passed for "
+                       "only {mature} of {cohort}; this is not a drop.{again}"),
+    "look_again": (" Вернитесь к этому после {day}.", " Look again after {day}."),
+}
+
+
+def finding_text(key: str, values: dict[str, object], lang: Lang) -> str:
+    """The template `key` of FINDINGS in the language, every value written for that language."""
+    ru, en = FINDINGS[key]
+    return (ru if lang == "ru" else en).format(**{name: _written(v, lang) for name, v in values.items()})

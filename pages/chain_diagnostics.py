@@ -1,104 +1,160 @@
 """Diagnostics: the methodology's three situations answered from data, most severe first, with the records
-behind every finding (SPEC §6)."""
+behind every finding (SPEC §6). The page says next to the numbers which month (against which), which counting mode
+and which meetings it compares, because it does not follow the sidebar's period and mode."""
 
 import json
 from dataclasses import replace
+from datetime import date
+from typing import Literal
 
-import polars as pl
 import streamlit as st
 
 from analytics import i18n, records
-from analytics.diagnostics import Report, diagnose, findings_text
+from analytics.diagnostics import Finding, Report, diagnose, findings_text
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS
 from analytics.metrics import Filters
 from analytics.model import Prepared
-from analytics.periods import add_months, last_complete_month, month_end
-from analytics.plans import DailyPlan
+from analytics.periods import add_months, last_complete_month, month_end, month_start
+from analytics.plans import DailyPlan, resolve_plans
 from analytics.registry import BY_KEY
 from pages import _common, _widgets
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
-SEVERITY_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
+SEVERITY_COLOR: dict[str, Literal["red", "orange", "blue"]] = {"high": "red", "medium": "orange", "low": "blue"}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_diagnosis(key: str, month: str, threshold: float, filters: Filters, plans_json: str,
-                     weekdays: tuple[int, ...], _model: Prepared) -> Report:
+                     weekdays: tuple[int, ...], window_days: int, _model: Prepared) -> Report:
     plans = {who: DailyPlan.from_dict(raw) for who, raw in json.loads(plans_json).items()}
-    return diagnose(_model, filters, month=month, threshold=threshold, plans=plans, weekdays=weekdays)
+    return diagnose(_model, filters, month=month, threshold=threshold, plans=plans, weekdays=weekdays,
+                    payment_window_days=window_days)
+
+
+def month_of(month: str) -> date:
+    """The first day of a `YYYY-MM` month."""
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_options(v: _common.View) -> list[str]:
+    """Every month of the data but the first (it has no month before it to be compared with)."""
+    months, cursor = [], month_start(v.data.first_day)
+    while cursor <= v.data.last_day:
+        months.append(cursor.strftime("%Y-%m"))
+        cursor = add_months(cursor, 1)
+    return months[1:] or months
+
+
+def default_month(v: _common.View, options: list[str]) -> str:
+    """The sidebar's month when its period is one whole month; else the last complete month by the data end."""
+    start, end = v.period.start, v.period.end
+    if start.day == 1 and end == month_end(start) and start.strftime("%Y-%m") in options:
+        return start.strftime("%Y-%m")
+    chosen = last_complete_month(v.data.last_day, _common.working_days())
+    return chosen if chosen in options else options[-1]
+
+
+def number_caption(v: _common.View, report: Report, finding: Finding) -> list[str]:
+    """The numbers behind a finding, each read as what it is: plan against actual, month against month, or a
+    source against the others."""
+    key = finding.metric
+    if key not in BY_KEY:
+        return []
+    label = BY_KEY[key].label(v.lang)
+    now = i18n.fmt(key, finding.current, v.lang)
+    lines = []
+    if finding.situation == "source_quality":  # against the other sources, not against last month
+        lines.append(v.md("versus_others", label=label, who=finding.who, now=now,
+                          others=i18n.fmt(key, finding.previous, v.lang)))
+    elif finding.previous is not None:
+        lines.append(v.t("diag_caption_moved", label=label, before=i18n.fmt(key, finding.previous, v.lang), now=now,
+                         previous_month=i18n.month_label(month_of(report.previous_month), v.lang),
+                         month=i18n.month_label(month_of(report.month), v.lang)))
+    if finding.plan is not None:
+        attainment = finding.current / finding.plan if finding.plan and finding.current is not None else None
+        lines.append(v.t("diag_caption_plan", label=label, plan=i18n.fmt(key, finding.plan, v.lang), actual=now,
+                         attainment=i18n.percent(attainment, v.lang)))
+    return lines
 
 
 v = _common.view()
 st.title(v.t("diag_title"))
 _common.data_caption(v)
 
-months = []
-cursor = v.data.first_day.replace(day=1)
-while cursor <= v.data.last_day:
-    months.append(cursor.strftime("%Y-%m"))
-    cursor = add_months(cursor, 1)
-default = last_complete_month(v.data.last_day, _common.working_days())
+options = month_options(v)
+default = default_month(v, options)
 left, right = st.columns([1, 2])
-month = left.selectbox(v.t("diag_month"), months[1:] or months, key="diag_month",
-                       index=(months[1:] or months).index(default) if default in months[1:] else len(months) - 2)
+# Keyed by the default, so that a new sidebar month (or new data) opens on its own month, not on an old choice.
+month = left.selectbox(v.t("diag_month"), options, index=options.index(default), key=f"diag_month_{default}",
+                       format_func=lambda m: i18n.month_label(month_of(m), v.lang))
 threshold = right.slider(v.t("diag_threshold"), 5, 50, 15, 5, format="%d %%", key="diag_threshold",
                          help=v.t("diag_threshold_help")) / 100
-st.caption(v.t("diag_rule", threshold=i18n.percent(threshold, v.lang)))
-if month == v.data.last_day.strftime("%Y-%m") and v.data.last_day < month_end(v.data.last_day):
-    st.caption(v.t("immature_month", month=month))
 
-plans = _common.plans()
-per_person = {p: plans.get(p) or plans.get("*") for p in v.data.employees if plans.get(p) or plans.get("*")}
+plans = resolve_plans(_common.plans(), v.data.employees)
 scope_filters = replace(v.filters, date_from=None, date_to=None)
 report = cached_diagnosis(
     v.data.key, month, threshold, scope_filters,
-    json.dumps({k: p.to_dict() for k, p in per_person.items()}, sort_keys=True),
-    _common.working_days(), v.data.model,
+    json.dumps({k: p.to_dict() for k, p in plans.items()}, sort_keys=True),
+    _common.working_days(), DEFAULT_PAYMENT_WINDOW_DAYS, v.data.model,
 )
 
-counts = {s: sum(f["severity"] == s for f in report.findings) for s in ("high", "medium", "low")}
+# Which month against which, counted how — next to the numbers, because the sidebar's period and mode do not apply.
+shown_month, shown_previous = month_of(report.month), month_of(report.previous_month)
+st.markdown("**" + v.t("diag_basis", month=i18n.month_label(shown_month, v.lang),
+                       previous=i18n.month_label(shown_previous, v.lang, "genitive")) + "**")
+if v.mode != "cohort":
+    st.caption(v.t("diag_mode_differs"))
+if (v.period.start, v.period.end) != (shown_month, month_end(shown_month)):
+    st.caption(v.t("diag_period_differs"))
+maturity = report.maturity
+if maturity and report.data_end is not None:
+    st.caption(v.t(
+        "diag_maturity", end=i18n.date_label(report.data_end, v.lang), due=i18n.number(maturity["due"], v.lang),
+        booked=i18n.number(maturity["booked"], v.lang), cutoff=i18n.date_label(maturity["held_by"], v.lang),
+        window=i18n.count_phrase(report.payment_window_days, "days", v.lang, case="genitive"),
+        ripe=i18n.number(maturity["ripe"], v.lang), held=i18n.number(maturity["held"], v.lang)))
+st.caption(v.t("diag_rule", threshold=i18n.percent(threshold, v.lang)))
+
+counts = {s: sum(f.severity == s for f in report.findings) for s in ("high", "medium", "low")}
 cols = st.columns(3)
 for column, severity in zip(cols, counts, strict=True):
     column.metric(v.t(f"severity_{severity}"), counts[severity], border=True)
+month_words = {"month": i18n.month_label(shown_month, v.lang),
+               "previous": i18n.month_label(shown_previous, v.lang, "genitive")}  # «против сентября»
 if not report.findings:
-    st.success(v.t("diag_nothing", month=month, previous=report.previous_month), icon=":material/check_circle:")
+    st.success(v.t("diag_nothing", **month_words), icon=":material/check_circle:")
 else:
-    st.markdown(v.t("diag_sentence", month=month, previous=report.previous_month, n=len(report.findings),
-                    high=counts["high"]))
+    st.markdown(v.t("diag_sentence", n=len(report.findings), high=counts["high"], **month_words))
 
 scopes = ("all", "floor", "employee", "source")
 shown_scope = st.segmented_control(v.t("diag_scope"), scopes, default="all", key="diag_scope",
                                    format_func=lambda s: v.t(f"scope_{s}"))
 model = v.data.model
 for index, finding in enumerate(report.findings):
-    if shown_scope not in (None, "all") and finding["scope"] != shown_scope:
+    if shown_scope not in (None, "all") and finding.scope != shown_scope:
         continue
     with st.container(border=True):
         head, badge = st.columns([6, 1])
-        who = finding["who"] or v.t("scope_floor")
-        head.markdown(f"**{_widgets.escape(who)}** · {v.t('situation_' + finding['situation'])}")
-        badge.badge(v.t(f"severity_{finding['severity']}"), icon=SEVERITY_ICON[finding["severity"]],
-                    color=SEVERITY_COLOR[finding["severity"]])
-        st.markdown(_widgets.escape(finding[f"message_{v.lang}"]))
-        key = finding["metric"]
-        if key in BY_KEY and finding["previous"] is not None:
-            label = BY_KEY[key].label(v.lang)
-            before, now = (i18n.fmt(key, finding[k], v.lang) for k in ("previous", "current"))
-            if finding["situation"] == "source_quality":  # against the other sources, not against last month
-                st.caption(v.md("versus_others", label=label, who=finding["who"], now=now, others=before))
-            else:
-                st.caption(f"{label}: {report.previous_month} {before} → {report.month} {now}")
-        spec = finding["records"]
+        who = finding.who or v.t("scope_floor")
+        head.markdown(f"**{_widgets.escape(who)}** · {v.t('situation_' + finding.situation)}")
+        badge.badge(v.t(f"severity_{finding.severity}"), icon=SEVERITY_ICON[finding.severity],
+                    color=SEVERITY_COLOR[finding.severity])
+        st.markdown(_widgets.escape(finding.message(v.lang)))
+        for line in number_caption(v, report, finding):
+            st.caption(line)
+        spec = finding.records
         with st.expander(v.t("diag_records"), icon=":material/table_view:"):
-            start = pl.Series([spec["month"] + "-01"]).str.to_date()[0]
+            start = month_of(spec.month)
             scope = replace(
                 v.filters, date_from=start, date_to=month_end(start),
-                employees=(spec["employee"],) if spec.get("employee") else v.filters.employees,
-                sources=(spec["source"],) if spec.get("source") else v.filters.sources,
+                employees=(spec.employee,) if spec.employee else v.filters.employees,
+                sources=(spec.source,) if spec.source else v.filters.sources,
             )
-            kind, only = spec["kind"], spec.get("only", "all")
-            frame = (records.meetings(model, scope, only) if kind == "meetings"
-                     else records.calls(model, scope, only) if kind == "calls" else records.leads(model, scope))
-            st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)) + " · " + v.t(f"records_{only}"))
+            if spec.kind == "meetings":
+                frame = records.meetings(model, scope, spec.only)
+            else:
+                frame = records.calls(model, scope, spec.only) if spec.kind == "calls" else records.leads(model, scope)
+            st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)) + " · " + v.t(f"records_{spec.only}"))
             _widgets.records_table(frame, v.lang, name=f"finding_{index}", height=260)
 
 with st.expander(v.t("diag_text"), icon=":material/mail:"):
