@@ -33,13 +33,14 @@ from analytics import i18n
 from analytics.comparison import COMPARED, DEFAULT_THRESHOLD, compare, proportion_p_value, with_target_share
 from analytics.maturity import (
     DEFAULT_PAYMENT_WINDOW_DAYS,
-    MATURE_SUMS,
     Readiness,
     facts_of_mature,
     mature_meetings,
+    metrics_on_mature,
     ready_on,
+    sum_mature,
 )
-from analytics.metrics import NO_FILTERS, SUMMED, Filters, aggregate, derived, facts, filter_facts
+from analytics.metrics import NO_FILTERS, Filters, aggregate, facts, filter_facts
 from analytics.model import Prepared, span
 from analytics.normalize import UNKNOWN_SOURCE
 from analytics.periods import (
@@ -54,7 +55,6 @@ from analytics.periods import (
 )
 from analytics.plans import DailyPlan, daily_attainment, period_attainment
 from analytics.records import Subset
-from analytics.registry import METRIC_KEYS
 
 ScopeName = Literal["floor", "employee", "source"]
 Situation = Literal["few_payments", "few_held", "few_booked", "below_plan", "source_quality", "new_source",
@@ -590,22 +590,8 @@ SOURCE_RULES: tuple[Rule, ...] = (source_quality, new_source)
 
 # ---- orchestration -----------------------------------------------------------------------------------------------
 
-CHAIN_COLUMNS = {"meetings_scheduled": "meetings_due", "meetings_confirmed": "confirmed_due",
-                 "meetings_held": "held_due"}
-PAYMENT_COLUMNS = {"meetings_held": "held_ripe", "payments": "paid_ripe"}
-
-
-def _as_metrics(sums: pl.DataFrame, by: Sequence[str], columns: Mapping[str, str]) -> pl.DataFrame:
-    """A metrics table whose meeting counts are the mature ones, so `compare` tests the mature rates."""
-    summed = [pl.col(columns[c]).alias(c) if c in columns else pl.lit(0, pl.Int64).alias(c) for c in SUMMED]
-    return sums.select(*by, *summed).with_columns(derived()).select(*by, *METRIC_KEYS)
-
-
 def _mature_sums(frame: pl.DataFrame, filters: Filters, period: Period, by: Sequence[str]) -> pl.DataFrame:
-    scoped = filter_facts(frame, replace(filters, date_from=period.start, date_to=period.end))
-    summed = pl.col(*MATURE_SUMS).sum()
-    grouped = scoped.group_by(list(by)).agg(summed) if by else scoped.select(summed)
-    return grouped.collect()
+    return sum_mature(filter_facts(frame, replace(filters, date_from=period.start, date_to=period.end)), by)
 
 
 # A scope with nothing to compare (no meetings in either month): no change anywhere.
@@ -640,14 +626,13 @@ def _people_scopes(context: DiagnosisContext, cohort: pl.DataFrame, mature: pl.D
 
         sums_now = _mature_sums(mature, filters, context.current, by)
         sums_before = _mature_sums(mature, filters, context.previous, by)
-        comparisons = [
-            compare(now, before, by, context.threshold, weight)
-            for now, before in ((table(context.current), table(context.previous)),
-                                (_as_metrics(sums_now, by, CHAIN_COLUMNS), _as_metrics(sums_before, by, CHAIN_COLUMNS)),
-                                (_as_metrics(sums_now, by, PAYMENT_COLUMNS),
-                                 _as_metrics(sums_before, by, PAYMENT_COLUMNS)))
-        ]
-        changes, chain, payment = (_by_group(c, by) for c in comparisons)
+        changes = _by_group(compare(table(context.current), table(context.previous), by, context.threshold, weight),
+                            by)
+        chain, payment = (
+            _by_group(compare(metrics_on_mature(sums_now, by, step), metrics_on_mature(sums_before, by, step), by,
+                              context.threshold, weight), by)
+            for step in ("chain", "payment")
+        )
         due = [_readiness(s, by, "meetings_due", "meetings_scheduled") for s in (sums_now, sums_before)]
         ripe = [_readiness(s, by, "held_ripe", "meetings_held") for s in (sums_now, sums_before)]
         groups = [None] if not by else [p for p in people if p in changes]

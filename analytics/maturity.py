@@ -11,19 +11,25 @@ collapse of the steps after booking that is only the calendar. The rule, in one 
   window — so that a month judged 50 days later is not favoured over one judged 31 days later;
 - both months of a comparison are restricted alike; where too few are mature the answer is "too early to judge".
 
-The metric tables keep the plain definitions of SPEC §3; this module serves comparisons (diagnostics today; the
-person and overview pages should colour their month-over-month cells with `mature_facts` too).
+The metric tables keep the plain definitions of SPEC §3; this module serves comparisons: diagnostics today, and the
+person and overview pages should judge their month-over-month cells of 9–12 the same way —
+`metrics_on_mature(sum_mature(filter_facts(mature_facts(...), filters), ["month"]), ["month"], "chain")` into
+`comparison.month_over_month`, instead of leaving a whole month in progress unjudged.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import polars as pl
 
+from analytics.metrics import SUMMED, derived, period_keys
 from analytics.model import Prepared
+from analytics.registry import METRIC_KEYS
 
 DEFAULT_PAYMENT_WINDOW_DAYS = 30
 # Fewer mature meetings than this (while more are still to come) are too few to judge a step on.
@@ -33,6 +39,17 @@ MIN_MATURE = 20
 MATURE_SUMS: tuple[str, ...] = (
     "meetings_scheduled", "meetings_due", "confirmed_due", "held_due", "meetings_held", "held_ripe", "paid_ripe",
 )
+# The meeting counts a comparison reads, replaced by their mature part: the chain (9–11) on due meetings, held → paid
+# (12) on held meetings whose window has passed.
+Step = Literal["chain", "payment"]
+MATURE_COUNTS: dict[Step, dict[str, str]] = {
+    "chain": {"meetings_scheduled": "meetings_due", "meetings_confirmed": "confirmed_due", "meetings_held": "held_due"},
+    "payment": {"meetings_held": "held_ripe", "payments": "paid_ripe"},
+}
+STEP_RATES: dict[Step, tuple[str, ...]] = {
+    "chain": ("conv_scheduled_to_confirmed", "conv_confirmed_to_held", "conv_scheduled_to_held"),
+    "payment": ("conv_held_to_paid",),
+}
 MATURE_RATES: dict[str, tuple[str, str]] = {  # rate: (numerator, denominator) over mature meetings only
     "conv_scheduled_to_confirmed": ("confirmed_due", "meetings_due"),
     "conv_confirmed_to_held": ("held_due", "confirmed_due"),
@@ -92,6 +109,23 @@ def facts_of_mature(meetings: pl.DataFrame) -> pl.DataFrame:
         .sort("date", "employee", "source", nulls_last=True)
         .collect()
     )
+
+
+def sum_mature(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """MATURE_SUMS per group of `by` (employee, source, and day / week / month as in `metrics.aggregate`)."""
+    by = list(by)
+    lazy = frame.lazy().with_columns(**{k: e for k, e in period_keys().items() if k in by})
+    summed = pl.col(*MATURE_SUMS).sum()
+    return (lazy.group_by(by).agg(summed).sort(by, nulls_last=True) if by else lazy.select(summed)).collect()
+
+
+def metrics_on_mature(sums: pl.DataFrame, by: Sequence[str], step: Step) -> pl.DataFrame:
+    """A metrics table (the columns of `metrics.aggregate`) whose meeting counts are the mature ones of `step`, so
+    that `comparison.compare` and `month_over_month` judge the rates of `STEP_RATES[step]` on mature meetings only.
+    Only those rates (and the counts behind them) mean something in it; the other metrics are zero or null."""
+    counts = MATURE_COUNTS[step]
+    summed = [pl.col(counts[c]).alias(c) if c in counts else pl.lit(0, pl.Int64).alias(c) for c in SUMMED]
+    return sums.select(*by, *summed).with_columns(derived()).select(*by, *METRIC_KEYS)
 
 
 def mature_rates(sums: pl.DataFrame) -> pl.DataFrame:

@@ -7,7 +7,17 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from analytics.maturity import MATURE_SUMS, Readiness, mature_facts, mature_meetings, mature_rates, ready_on
+from analytics.comparison import compare
+from analytics.maturity import (
+    MATURE_SUMS,
+    Readiness,
+    mature_facts,
+    mature_meetings,
+    mature_rates,
+    metrics_on_mature,
+    ready_on,
+    sum_mature,
+)
 from analytics.model import prepare
 from analytics.schema import Dataset
 
@@ -99,3 +109,20 @@ def test_ready_on_is_the_day_enough_will_be_mature() -> None:
     assert ready_on(days, 2) == date(2026, 11, 3)  # sorted: 1.11, 3.11, 5.11 — the second
     assert ready_on(days, 4) is None  # only three known dates
     assert ready_on(days, 0) is None
+
+
+def test_metrics_on_mature_meetings_compare_like_any_metrics_table() -> None:
+    """By month, the chain table counts due meetings only and the payment table ripe ones: September's held → paid
+    is 1 of 2 ripe (M2; M6's window is still open), October's booked → held 1 of 2 due (M1 of M1, M5)."""
+    sums = sum_mature(mature_facts(prepare(six_meetings()), END), ["month"])
+    assert sums["month"].to_list() == ["2026-09", "2026-10"]
+    chain = metrics_on_mature(sums, ["month"], "chain")
+    assert chain["meetings_scheduled"].to_list() == [3, 2]  # due, not booked (October booked 3)
+    assert chain["conv_scheduled_to_held"].to_list() == [pytest.approx(1.0), pytest.approx(0.5)]
+    payment = metrics_on_mature(sums, ["month"], "payment")
+    assert payment["meetings_held"].to_list() == [2, 0]
+    assert payment["conv_held_to_paid"].to_list() == [pytest.approx(0.5), None]
+    changes = compare(chain.filter(pl.col("month") == "2026-10").drop("month"),
+                      chain.filter(pl.col("month") == "2026-09").drop("month"))
+    row = changes.filter(pl.col("metric") == "conv_scheduled_to_held").row(0, named=True)
+    assert (row["current"], row["previous"]) == (pytest.approx(0.5), pytest.approx(1.0))
