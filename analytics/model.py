@@ -14,6 +14,9 @@ import polars as pl
 from analytics import normalize
 from analytics.schema import Dataset
 
+# The hunter of a meeting with none named on it (SPEC §3a), as `unknown` is the source of a lead without one.
+UNKNOWN_HUNTER = "unknown"
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -21,8 +24,9 @@ class Prepared:
 
     leads:      one row per lead_id (last row wins), normalised source, comparable phone.
     calls:      deduplicated by call_id, linked to a lead (by lead_id, else by phone), with the lead's source.
-    meetings:   deduplicated by meeting_id; setter filled from the lead; confirmed includes held; event dates.
-    paid_leads: one row per paid lead with its credit: the setter and booking date of its first held meeting.
+    meetings:   deduplicated by meeting_id; setter filled from the lead; hunter normalised like a person's name
+                (merges apply; empty → "unknown"); confirmed includes held; event dates.
+    paid_leads: one row per paid lead with its credit: the setter, hunter and booking date of its first held meeting.
     payments:   every payment row with the credit of its lead (for event-mode revenue).
     """
 
@@ -202,8 +206,10 @@ def prepare(
     meetings, dropped = _dedupe(data.meetings, "meeting_id", keep="first")
     if dropped:
         warnings.append(f"meetings: {dropped} duplicate meeting_id row(s) dropped")
+    hunters = _per_distinct(meetings["hunter"], lambda h: normalize.person(h, person_aliases))
     meetings = (
-        meetings.with_row_index("meeting_row")
+        meetings.with_columns(hunters.fill_null(UNKNOWN_HUNTER))
+        .with_row_index("meeting_row")
         .join(lead_info, on="lead_id", how="left", maintain_order="left")
         .with_columns(
             pl.coalesce(normalize.person(pl.col("setter"), person_aliases), "lead_employee").alias("setter"),
@@ -231,6 +237,7 @@ def prepare(
             pl.col("setter").alias("credited_to"),
             pl.col("booked_at").alias("credited_booked_at"),
             pl.col("meeting_row").alias("credited_meeting_row"),
+            pl.col("hunter").alias("credited_hunter"),
         )
     )
     payments = (
@@ -244,6 +251,7 @@ def prepare(
         pl.col("paid_at").min().alias("first_paid_at"),
         pl.col("amount").sum().alias("amount"),
         pl.len().alias("payment_rows"),
-        pl.col("credited_to", "credited_booked_at", "credited_meeting_row", "source", "lead_employee").first(),
+        pl.col("credited_to", "credited_booked_at", "credited_meeting_row", "credited_hunter", "source",
+               "lead_employee").first(),
     )
     return Prepared(leads, calls, meetings, paid_leads, payments, tuple(warnings))

@@ -1,10 +1,11 @@
 """`prepare` gives exactly what it gave before it was made fast: every frame, row order, dtype and warning.
 
 The reference below is `analytics/model.py` as it stood before the speed work (commit f266c06), copied verbatim
-(only the function names carry a `_reference` prefix). It is compared with today's `prepare` on the hand floor of
-conftest.py, on small generated floors (also made messy: lead ids on calls, shared numbers, repeated rows), and on
-hypothesis-drawn datasets full of the awkward cases: shared phone numbers in every spelling, repeated lead_ids,
-call_ids and meeting_ids, empty strings, nulls, ties in time, aliases.
+(only the function names carry a `_reference` prefix), then extended, in the slow way, by the hunter of each meeting
+and the `credited_hunter` of each paid lead (SPEC §3a; the lines marked "extended"). It is compared with today's
+`prepare` on the hand floor of conftest.py, on small generated floors (also made messy: lead ids on calls, shared
+numbers, repeated rows), and on hypothesis-drawn datasets full of the awkward cases: shared phone numbers in every
+spelling, repeated lead_ids, call_ids and meeting_ids, empty strings, nulls, ties in time, aliases, hunters' names.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def _reference_prepare(
         .join(lead_info, on="lead_id", how="left")
         .with_columns(
             pl.coalesce(normalize.person(pl.col("setter"), person_aliases), "lead_employee").alias("setter"),
+            # Extended (not part of f266c06): the hunter of SPEC §3a, normalised like a person, empty → unknown.
+            normalize.person(pl.col("hunter"), person_aliases).fill_null("unknown").alias("hunter"),
             pl.col("lead_source").fill_null(normalize.UNKNOWN_SOURCE).alias("source"),
             pl.col("held").fill_null(False).alias("held"),
         )
@@ -147,6 +150,7 @@ def _reference_prepare(
             pl.col("setter").alias("credited_to"),
             pl.col("booked_at").alias("credited_booked_at"),
             pl.col("meeting_row").alias("credited_meeting_row"),
+            pl.col("hunter").alias("credited_hunter"),  # extended: the hunter of the first held meeting
         )
     )
     payments = (
@@ -160,7 +164,8 @@ def _reference_prepare(
         pl.col("paid_at").min().alias("first_paid_at"),
         pl.col("amount").sum().alias("amount"),
         pl.len().alias("payment_rows"),
-        pl.col("credited_to", "credited_booked_at", "credited_meeting_row", "source", "lead_employee").first(),
+        pl.col("credited_to", "credited_booked_at", "credited_meeting_row", "credited_hunter", "source",
+               "lead_employee").first(),
     )
     return Prepared(leads, calls, meetings, paid_leads, payments, tuple(warnings))
 
@@ -291,7 +296,7 @@ def datasets(draw: st.DrawFn) -> Dataset:
         "lead_id": st.sampled_from([*LEAD_IDS, "L9"]), "booked_at": maybe_moments, "setter": st.sampled_from(PEOPLE),
         "meeting_at": maybe_moments, "confirmed": st.sampled_from([True, False, None]),
         "confirmed_at": maybe_moments, "held": st.sampled_from([True, False, None]), "held_at": maybe_moments,
-        "hunter": st.sampled_from(["H", None]), "meeting_id": st.sampled_from(["m1", "m2", "m3", None]),
+        "hunter": st.sampled_from(["H", " H ", *PEOPLE]), "meeting_id": st.sampled_from(["m1", "m2", "m3", None]),
     })
     payment = st.fixed_dictionaries({
         "lead_id": st.sampled_from([*LEAD_IDS, "L9"]), "paid_at": maybe_moments,
