@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics import export, settings
+from analytics import export, settings, workspace_cli
 from analytics.importing.converting import FileImport
 from analytics.importing.mapping import CALL_ENDS, FIELDS, REQUIRED, FileKind
 from analytics.importing.pipeline import Upload, import_files, provided_tables
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--format", choices=("json", "text"), default="json")
     diagnose.add_argument("--lang", choices=("ru", "en"), default="ru", help="the language of the text form")
     diagnose.add_argument("-o", "--output", type=Path)
+    workspace_cli.add_commands(commands)
     return parser
 
 
@@ -282,8 +283,8 @@ def run_diagnose(args: argparse.Namespace) -> None:
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.format == "json":
-        payload = {"month": report.month, "findings": report.findings, "warnings": warnings}
-        payload["findings"] = [_finite(f) for f in report.findings]
+        payload = {**report.to_json(), "warnings": warnings}
+        payload["findings"] = [_finite(f) for f in payload["findings"]]
         _write(json.dumps(payload, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n", args.output)
     else:
         _write(findings_text(report, args.lang), args.output)
@@ -292,7 +293,7 @@ def run_diagnose(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        {"metrics": run_metrics, "diagnose": run_diagnose}[args.command](args)
+        {"metrics": run_metrics, "diagnose": run_diagnose, **workspace_cli.RUNS}[args.command](args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

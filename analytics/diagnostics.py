@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, ItemsView, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -118,11 +118,6 @@ class Finding:
             "message_ru": self.message("ru"), "message_en": self.message("en"), "p_value": self.p_value,
             "evidence": self.evidence, "records": self.records.to_json(),
         })
-
-    def items(self) -> ItemsView[str, Any]:
-        """Transitional, for `cli.run_diagnose`, which still reads findings as dicts: the JSON fields.
-        Remove once the command prints `Report.to_json()`."""
-        return self.to_json().items()
 
 
 @dataclass(frozen=True)

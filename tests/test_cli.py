@@ -115,7 +115,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(files, tmp_path, capsys, extra, 
     assert err.startswith("error: ") and message in err and "Traceback" not in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("args", [["--by", "hunter"], ["--from", "27.11.2026"], ["--mode", "daily"]])
+@pytest.mark.parametrize("args", [["--by", "salesperson"], ["--from", "27.11.2026"], ["--mode", "daily"]])
 def test_bad_options_exit_2(files, capsys, args) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["metrics", "--leads", str(files["leads"]), *args])
