@@ -6,7 +6,7 @@ from typing import Literal
 
 import polars as pl
 
-from analytics.metrics import Filters
+from analytics.metrics import Filters, Mode
 from analytics.model import Prepared
 
 Subset = Literal["all", "unconfirmed", "not_held", "held_unpaid"]
@@ -22,11 +22,15 @@ def _in_period(column: str, filters: Filters) -> pl.Expr:
     return expr
 
 
-def _scoped(frame: pl.DataFrame, person: str, filters: Filters) -> pl.DataFrame:
+def _scoped(frame: pl.DataFrame, person: str, filters: Filters, hunter: str | None = None) -> pl.DataFrame:
+    """The rows of the filters' people, sources and hunters. Under a hunter filter, records that are no hunter's
+    work (leads, calls: `hunter` None) are none, as their facts are dropped by `metrics.filter_facts`."""
     if filters.employees is not None:
         frame = frame.filter(pl.col(person).is_in(list(filters.employees)))
     if filters.sources is not None:
         frame = frame.filter(pl.col("source").is_in(list(filters.sources)))
+    if filters.hunters is not None:
+        frame = frame.filter(pl.col(hunter).is_in(list(filters.hunters))) if hunter else frame.clear()
     return frame
 
 
@@ -34,7 +38,7 @@ def meetings(model: Prepared, filters: Filters, only: Subset = "all") -> pl.Data
     """Meetings booked in the period (the cohort the funnel counts), with their lead and whether it paid."""
     paid = model.paid_leads.select("lead_id", pl.lit(True).alias("paid"), pl.col("amount").alias("paid_amount"))
     frame = (
-        _scoped(model.meetings.filter(_in_period("booked_at", filters)), "setter", filters)
+        _scoped(model.meetings.filter(_in_period("booked_at", filters)), "setter", filters, "hunter")
         .join(paid, on="lead_id", how="left")
         .with_columns(pl.col("paid").fill_null(False))
     )
@@ -67,3 +71,33 @@ def calls(model: Prepared, filters: Filters, only: Subset = "all") -> pl.DataFra
     return frame.select(
         "started_at", "employee", "duration_s", "direction", "phone", "lead_id", "linked_by", "source"
     ).sort("started_at")
+
+
+def hunter_meetings(model: Prepared, filters: Filters, mode: Mode = "cohort") -> pl.DataFrame:
+    """The held meetings behind a hunter's numbers (SPEC §3a), paid or not, for the Hunters screen.
+
+    Scoped like the metrics: the filters' hunters (all when None), setters (`employees`) and sources, in the period
+    by the meeting's booking date (cohort) or the day it was held (event). `paid`: the lead paid; `credited`: this
+    meeting is the lead's first held one, so the lead's payment counts for this hunter (and its setter) — a later
+    held meeting of a paid lead is held but not paid for its hunter. `paid_amount` is the lead's, on credited rows.
+    """
+    held_on = "booked_at" if mode == "cohort" else "held_date"
+    paid = model.paid_leads.select(
+        "lead_id", pl.lit(True).alias("paid"), "credited_meeting_row", "amount", "first_paid_at")
+    return (
+        _scoped(model.meetings.filter(pl.col("held") & _in_period(held_on, filters)), "setter", filters, "hunter")
+        .join(paid, on="lead_id", how="left")
+        .with_columns(
+            pl.col("paid").fill_null(False),
+            (pl.col("credited_meeting_row") == pl.col("meeting_row")).fill_null(False).alias("credited"),
+        )
+        .with_columns(
+            pl.when(pl.col("credited")).then(pl.col("amount")).alias("paid_amount"),
+            pl.when(pl.col("credited")).then(pl.col("first_paid_at")).alias("paid_at"),
+        )
+        .select(
+            "hunter", "lead_id", "setter", "source", "is_target", "booked_at", pl.col("held_date").alias("held_at"),
+            "paid", "credited", "paid_amount", "paid_at",
+        )
+        .sort("hunter", "held_at", "booked_at", "lead_id")
+    )

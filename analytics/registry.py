@@ -185,7 +185,8 @@ SOURCE_METRICS: tuple[str, ...] = (
     "conv_scheduled_to_confirmed", "conv_confirmed_to_held", "conv_scheduled_to_held",
     "payments", "conv_held_to_paid", "revenue",
 )
-GROUP_KEYS: tuple[str, ...] = ("employee", "source", "day", "week", "month")
+# The grouping keys of SPEC §3; `hunter` (§3a) groups meetings and payments only — calls and leads are no hunter's.
+GROUP_KEYS: tuple[str, ...] = ("employee", "source", "hunter", "day", "week", "month")
 
 
 def metric(key: str) -> Metric:

@@ -131,7 +131,7 @@ def test_week_and_day_keys(hand_model: Prepared) -> None:
 
 def test_unknown_grouping_is_refused(hand_model: Prepared) -> None:
     with pytest.raises(ValueError, match="cannot group by"):
-        compute(hand_model, ["hunter"])
+        compute(hand_model, ["setter"])  # meetings' setters are grouped as `employee`; `hunter` is a key (§3a)
 
 
 def test_repeated_lead_keeps_last_row_and_warns() -> None:
