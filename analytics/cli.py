@@ -65,6 +65,8 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     filters.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     filters.add_argument("--employee", nargs="+", metavar="NAME")
     filters.add_argument("--source", nargs="+", metavar="NAME")
+    filters.add_argument("--hunter", nargs="+", metavar="NAME",
+                         help="only these hunters' meetings and payments (calls and leads, no hunter's work, are null)")
     filters.add_argument("--min-call-seconds", type=int, default=DEFAULT_MIN_CALL_SECONDS, metavar="T")
 
 
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     metrics = commands.add_parser("metrics", help="the metrics table for any grouping")
     _input_options(metrics)
-    metrics.add_argument("--by", type=_by, default=(), help="comma-separated: employee,source,day|week|month")
+    metrics.add_argument("--by", type=_by, default=(), help="comma-separated: employee,source,hunter,day|week|month")
     metrics.add_argument("--mode", choices=MODES, default="cohort")
     metrics.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     metrics.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
@@ -236,6 +238,7 @@ def filters_of(args: argparse.Namespace) -> Filters:
         employees=tuple(args.employee) if args.employee else None,
         sources=tuple(args.source) if args.source else None,
         min_call_seconds=args.min_call_seconds,
+        hunters=tuple(args.hunter) if args.hunter else None,
     )
 
 
