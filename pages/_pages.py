@@ -54,18 +54,27 @@ def section_label(section: str, lang: i18n.Lang) -> str:
     return ru if lang == "ru" else en
 
 
+# Streamlit serves the default screen at "/" and at no other path, so its st.Page takes this internal name, and a
+# hidden page under the screen's own path opens it for a link (/overview) too.
+HOME = "home"
+
+
 def page(name: str, lang: i18n.Lang = "en") -> StreamlitPage:
     """The st.Page of the screen `name` (its file's stem), for st.navigation and st.switch_page."""
     screen = BY_NAME[name]
     return st.Page(str(ROOT / screen.file), title=i18n.t(screen.title, lang), icon=screen.icon,
-                   url_path=screen.url_path, default=screen.default)
+                   url_path=HOME if screen.default else screen.url_path, default=screen.default)
 
 
 def navigation(lang: i18n.Lang) -> dict[str, list[StreamlitPage]]:
     """The screens grouped by section, titled in `lang`, for st.navigation."""
     grouped: dict[str, list[StreamlitPage]] = {}
     for screen in SCREENS:
-        grouped.setdefault(section_label(screen.section, lang), []).append(page(screen.name, lang))
+        section = grouped.setdefault(section_label(screen.section, lang), [])
+        section.append(page(screen.name, lang))
+        if screen.default:
+            section.append(st.Page(str(ROOT / screen.file), title=i18n.t(screen.title, lang), icon=screen.icon,
+                                   url_path=screen.url_path, visibility="hidden"))
     return grouped
 
 

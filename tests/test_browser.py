@@ -5,18 +5,22 @@ Screenshots of every step are kept in artifacts/screenshots/ for a person to loo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import fastexcel
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from analytics import i18n
+from pages._pages import BY_NAME, SCREENS
 
 pytestmark = pytest.mark.browser
 
@@ -46,31 +50,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def streamlit_server(settings: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, as Streamlit's own e2e tests start it: ready when /_stcore/health is."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(settings)}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail("streamlit did not start within 90 s")
+                    time.sleep(0.5)  # polling the health endpoint, as Streamlit's e2e conftest does
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    settings = tmp_path_factory.mktemp("settings")
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(settings)}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start within 90 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with streamlit_server(tmp_path_factory.mktemp("settings"), tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +93,50 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+# Counts the script runs the page has seen finish: Streamlit marks its app element `data-test-script-state`
+# `running` while the script runs, and the count goes up when that mark is taken away.
+COUNT_RUNS = """
+window.__finishedRuns = 0;
+new MutationObserver((changes) => {
+    for (const change of changes) {
+        if (change.oldValue === "running" && change.target.getAttribute("data-test-script-state") !== "running") {
+            window.__finishedRuns += 1;
+        }
+    }
+}).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
+                      attributeFilter: ["data-test-script-state"]});
+"""
+SETTLED = """(since) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app !== null && app.getAttribute("data-test-script-state") === "notRunning"
+        && window.__finishedRuns > since && document.querySelector("[data-testid='stSkeleton']") === null;
+}"""
+
+
 def new_page(browser: Browser, locale: str = "en-US") -> Page:
     # Tall, so that a screenshot holds the whole page (Streamlit scrolls inside its own container).
     context = browser.new_context(viewport={"width": 1440, "height": 2600}, locale=locale, accept_downloads=True)
+    context.add_init_script(COUNT_RUNS)
     page = context.new_page()
     page.set_default_timeout(60_000)
     return page
 
 
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished the current run."""
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(300)
+def finished_runs(page: Page) -> int:
+    return page.evaluate("() => window.__finishedRuns")
+
+
+def settle(page: Page, since: int = -1) -> None:
+    """Wait until Streamlit has finished a run after the `since`-th (`finished_runs` before an action) and has
+    drawn it: the app is not running and no element is a skeleton. Without `since`, the current run."""
+    page.wait_for_function(SETTLED, arg=since, timeout=90_000)
+
+
+def act(page: Page, action: Callable[[], object]) -> None:
+    """Do what a person does (a click, a choice) and wait for the rerun it causes to be drawn."""
+    before = finished_runs(page)
+    action()
+    settle(page, before)
 
 
 def shot(page: Page, name: str) -> None:
@@ -105,19 +146,26 @@ def shot(page: Page, name: str) -> None:
 
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=90_000)
-    settle(page)
+    settle(page, 0)
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
 
 
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    settle(page)
+def title_of(name: str, lang: str = "en") -> str:
+    """The navigation's title of a screen (pages/_pages.py)."""
+    return i18n.t(BY_NAME[name].title, lang)  # type: ignore[arg-type]
+
+
+def go_to(page: Page, name: str, lang: str = "en") -> None:
+    act(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name=title_of(name, lang), exact=True).click)
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
+    """Choose `option` in the select box `label` (choosing what it already shows reruns nothing)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    if box.get_by_text(option, exact=True).count():
+        return
+    box.click()
+    act(page, page.get_by_role("option", name=option, exact=True).click)
 
 
 def metric(page: Page, label: str) -> str:
@@ -128,8 +176,7 @@ def metric(page: Page, label: str) -> str:
 def upload(page: Page, files: list[Path]) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_test_id("stFileUploaderDropzone").click()
-    chooser.value.set_files([str(f) for f in files])
-    settle(page)
+    act(page, lambda: chooser.value.set_files([str(f) for f in files]))
 
 
 def test_russian_journey_through_every_screen(server: str, browser: Browser) -> None:
@@ -137,61 +184,49 @@ def test_russian_journey_through_every_screen(server: str, browser: Browser) -> 
     open_app(page, server)
     expect(page.get_by_role("heading", name="Floor overview")).to_be_visible()
     shot(page, "01_overview_en")
-    page.get_by_test_id("stSidebar").get_by_test_id("stButtonGroup").get_by_text("RU", exact=True).click()
-    settle(page)
+    act(page, page.get_by_test_id("stSidebar").get_by_test_id("stButtonGroup").get_by_text("RU", exact=True).click)
     expect(page.get_by_role("heading", name="Обзор отдела")).to_be_visible()
     assert metric(page, "Проведено встреч").replace("\u00a0", "").isdigit()
     shot(page, "02_overview_ru")
 
-    go_to(page, "Лидоруб")
+    go_to(page, "lead_generator", "ru")
     choose(page, "Лидоруб", "Соколов Дмитрий")
     expect(page.get_by_role("heading", name="Лидоруб: Соколов Дмитрий")).to_be_visible()
     shot(page, "03_lead_generator_ru")
 
-    go_to(page, "Источники")
+    go_to(page, "source_comparison", "ru")
     chosen = page.get_by_test_id("stMultiSelect").filter(has_text="Сравнить источники")
     expect(chosen.get_by_text("Google", exact=True)).to_be_visible()
     expect(chosen.get_by_text("Yandex", exact=True)).to_be_visible()
     expect(page.get_by_text("Google приводит больше целевых лидов")).to_be_visible()
     shot(page, "04_sources_ru")
 
-    go_to(page, "План")
+    go_to(page, "plan_attainment", "ru")
     expect(page.get_by_role("heading", name="Выполнение плана за период")).to_be_visible()
     shot(page, "05_plan_ru")
 
-    go_to(page, "Диагностика")
+    go_to(page, "chain_diagnostics", "ru")
     expect(page.get_by_text("цепочка рвётся на шаге «назначение → подтверждение»").first).to_be_visible()
     shot(page, "06_diagnostics_ru")
 
-    go_to(page, "Данные")
+    go_to(page, "data_import", "ru")
     expect(page.get_by_text("crm_deals.xlsx").first).to_be_visible()
     shot(page, "07_data_ru")
     page.context.close()
 
 
 def fix_lead_id_mapping(page: Page, column: str) -> None:
-    """In the first mapping grid, set the file column of lead_id (row 0, column 'File column'), by keyboard as a
-    person would; the grid is a canvas, so the edit is checked through its accessible cells and retried."""
+    """In the first mapping grid, set the file column of lead_id (row 0, column 'File column') by keyboard, as a
+    person would: focus the grid's first cell, three cells right, open the cell's choice, type, confirm."""
     grid = page.get_by_test_id("stDataFrame").first
-    cell = grid.locator("#glide-cell-3-0")
-    for _attempt in range(4):
-        grid.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
-        box = grid.bounding_box()
-        assert box is not None
-        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first cell of the first row
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(500)
-        page.keyboard.type(column)
-        page.wait_for_timeout(500)
-        page.keyboard.press("Enter")
-        settle(page)
-        if cell.inner_text().strip() == column:
-            return
-        page.keyboard.press("Escape")
-    raise AssertionError(f"could not set lead_id to {column!r} in the mapping grid")
+    grid.scroll_into_view_if_needed()
+    grid.click(position={"x": 30, "y": 35 + 17})  # the first cell of the first row (a header and rows of 35 px)
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.keyboard.type(column)
+    act(page, lambda: page.keyboard.press("Enter"))  # the edit reruns the page
+    expect(grid.locator("#glide-cell-3-0")).to_have_text(column)
 
 
 def test_a_new_users_path_from_upload_to_download(server: str, browser: Browser, tmp_path: Path) -> None:
@@ -200,19 +235,18 @@ def test_a_new_users_path_from_upload_to_download(server: str, browser: Browser,
     calls.write_bytes(CALLS.encode("utf-8"))
     page = new_page(browser)
     open_app(page, server)
-    go_to(page, "Data")
+    go_to(page, "data_import")
     upload(page, [deals, calls])
     expect(page.get_by_text("CSV: 3 rows = 0 imported + 3 rejected.")).to_be_visible()  # deals: no lead id yet
     expect(page.get_by_text("CSV: 3 rows = 3 imported + 0 rejected.")).to_have_count(1)  # calls: fine
     shot(page, "11_upload_needs_mapping")
 
     fix_lead_id_mapping(page, "Номер")
-    page.get_by_role("button", name="Apply the mapping").click()
-    settle(page)
+    act(page, page.get_by_role("button", name="Apply the mapping").click)
     expect(page.get_by_text("CSV: 3 rows = 3 imported + 0 rejected.")).to_have_count(2)
     shot(page, "12_mapping_fixed")
 
-    go_to(page, "Overview")
+    go_to(page, "floor_overview")
     choose(page, "Period", "All time")
     expect(page.get_by_text("Your data: deals.csv, calls.csv")).to_be_visible()
     assert metric(page, "Meetings held") == "2" and metric(page, "Meetings booked") == "3"
@@ -225,17 +259,17 @@ def test_a_new_users_path_from_upload_to_download(server: str, browser: Browser,
     assert leaderboard.columns[:2] == ["employee", "meetings_held"]
     assert sorted(leaderboard["employee"].to_list()) == ["Анна Белова", "Борис Орлов"]
 
-    go_to(page, "Lead generator")
+    go_to(page, "lead_generator")
     choose(page, "Lead generator", "Анна Белова")
     expect(page.get_by_role("heading", name="Lead generator: Анна Белова")).to_be_visible()
     assert metric(page, "Meetings held") == "1"
     shot(page, "14_lead_generator_mine")
 
-    go_to(page, "Sources")
+    go_to(page, "source_comparison")
     expect(page.get_by_text("Google brings more target leads").or_(page.get_by_text("Metrics 5–12"))).to_be_visible()
     shot(page, "15_sources_mine")
 
-    go_to(page, "Diagnostics")
+    go_to(page, "chain_diagnostics")
     expect(page.get_by_role("heading", name="Diagnostics: where the chain broke")).to_be_visible()
     shot(page, "16_diagnostics_mine")
     page.context.close()
@@ -253,11 +287,11 @@ def test_two_sessions_never_see_each_others_data(server: str, browser: Browser, 
         path.write_bytes(people_file(person))
         page = new_page(browser)
         open_app(page, server)
-        go_to(page, "Data")
+        go_to(page, "data_import")
         upload(page, [path])
         pages[person] = page
     for person, page in pages.items():
-        go_to(page, "Overview")
+        go_to(page, "floor_overview")
         choose(page, "Period", "All time")
         other = next(p for p in pages if p != person)
         expect(page.get_by_text(f"Your data: {person}.csv")).to_be_visible()
@@ -277,3 +311,28 @@ def test_a_russian_browser_opens_in_russian(server: str, browser: Browser) -> No
     assert value.replace("\u00a0", "").isdigit()
     expect(page.get_by_test_id("stSidebar").get_by_text("Фильтры", exact=True)).to_be_visible()
     page.context.close()
+
+
+@pytest.mark.parametrize(("path", "heading"), [
+    ("/overview", "Floor overview"),
+    ("/lead-generator?who=Соколов Дмитрий", "Lead generator: Соколов Дмитрий"),
+], ids=["overview", "lead_generator"])
+def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser, tmp_path: Path, path: str,
+                                                           heading: str) -> None:
+    """Streamlit routes the first request after a start by the pages/ folder; a link to a screen still opens that
+    screen, with the sidebar and without a "page not found" notice (pages/_pages.deep_link)."""
+    with streamlit_server(tmp_path / "settings", tmp_path / "streamlit.log") as url:
+        page = new_page(browser)
+        page.goto(url + path)
+        settle(page, 0)
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Analysis", exact=True)).to_be_visible()
+        for screen in SCREENS:  # the app's navigation, not the files of pages/
+            expect(nav.get_by_role("link", name=title_of(screen.name), exact=True)).to_be_visible()
+        expect(nav.get_by_role("link")).to_have_count(len(SCREENS))
+        assert page.evaluate("() => location.pathname") == path.split("?")[0]
+        shot(page, f"31_deep_link_{path.strip('/').split('?')[0]}")
+        page.context.close()
