@@ -37,7 +37,7 @@ def with_target_share(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def count_p_value(current: np.ndarray, previous: np.ndarray, weight: float = 1.0) -> np.ndarray:
+def count_p_value(current: np.ndarray, previous: np.ndarray, weight: float | np.ndarray = 1.0) -> np.ndarray:
     """One-sided p-value that the current count is lower than the previous one by chance.
 
     Given both counts, the current one is Binomial(total, w / (w + 1)) under "no change", where `w` is the
@@ -106,6 +106,7 @@ def compare(
         cur, prev = arrays[key], arrays[f"{key}_prev"]
         if spec.kind == "ratio":
             num, den = spec.numerator, spec.denominator
+            assert num is not None and den is not None, key  # a ratio names both counts
             p = proportion_p_value(arrays[num], arrays[den], arrays[f"{num}_prev"], arrays[f"{den}_prev"])
             rate_cur, rate_prev = cur, prev
         else:

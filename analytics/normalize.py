@@ -6,8 +6,12 @@ All of it is expressed as Polars expressions so that it runs vectorised over mil
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 UNKNOWN_SOURCE = "unknown"
 
@@ -54,7 +58,7 @@ def source(expr: pl.Expr, aliases: Mapping[str, str] | None = None) -> pl.Expr:
     """The normalised lead source of SPEC §4; the user's alias table (raw, case-insensitive → source) wins."""
     raw = text(expr)
     lowered = raw.str.to_lowercase()
-    chain = pl.when(raw.is_null()).then(pl.lit(UNKNOWN_SOURCE))
+    chain: Then | ChainedThen = pl.when(raw.is_null()).then(pl.lit(UNKNOWN_SOURCE))
     if aliases:
         lowered_aliases = {k.strip().lower(): v for k, v in aliases.items()}
         chain = chain.when(lowered.is_in(list(lowered_aliases))).then(lowered.replace(lowered_aliases))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import numpy as np
@@ -145,5 +145,5 @@ def data_end(model: Prepared) -> date | None:
         held.select(pl.coalesce("held_at", "meeting_at").max()).item() if held.height else None,
         model.payments["paid_at"].max(),
     ]
-    found = [c for c in candidates if c is not None]
+    found = [c for c in candidates if isinstance(c, datetime)]  # every candidate column is a Datetime
     return max(found).date() if found else None

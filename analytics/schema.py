@@ -124,7 +124,8 @@ class Dataset:
         meetings: pl.DataFrame | None = None,
         payments: pl.DataFrame | None = None,
     ) -> Dataset:
-        given = {"calls": calls, "leads": leads, "meetings": meetings, "payments": payments}
+        given: dict[TableName, pl.DataFrame | None] = {"calls": calls, "leads": leads, "meetings": meetings,
+                                                       "payments": payments}
         return cls(**{name: empty(name) if f is None else conform(f, name) for name, f in given.items()})
 
     def table(self, name: TableName) -> pl.DataFrame:
