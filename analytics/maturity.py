@@ -85,7 +85,7 @@ def mature_meetings(model: Prepared, data_end: date, window_days: int = DEFAULT_
 
 def mature_facts(model: Prepared, data_end: date, window_days: int = DEFAULT_PAYMENT_WINDOW_DAYS) -> pl.DataFrame:
     """Cohort facts of the meetings (dated by booking, credited to the setter) with their mature part:
-    `MATURE_SUMS` per (date, employee, source). Filter it with `metrics.filter_facts` like the other facts."""
+    `MATURE_SUMS` per (date, employee, source, hunter). Filter it with `metrics.filter_facts` like the other facts."""
     return facts_of_mature(mature_meetings(model, data_end, window_days))
 
 
@@ -95,7 +95,7 @@ def facts_of_mature(meetings: pl.DataFrame) -> pl.DataFrame:
     return (
         meetings.lazy()
         .select(
-            pl.col("booked_at").dt.date().alias("date"), pl.col("setter").alias("employee"), "source",
+            pl.col("booked_at").dt.date().alias("date"), pl.col("setter").alias("employee"), "source", "hunter",
             pl.lit(1, pl.Int64).alias("meetings_scheduled"),
             flag("due").alias("meetings_due"),
             (pl.col("due") & pl.col("confirmed")).cast(pl.Int64).alias("confirmed_due"),
@@ -104,9 +104,9 @@ def facts_of_mature(meetings: pl.DataFrame) -> pl.DataFrame:
             flag("window_passed").alias("held_ripe"),
             (pl.col("window_passed") & pl.col("paid_in_window")).cast(pl.Int64).alias("paid_ripe"),
         )
-        .group_by("date", "employee", "source")
+        .group_by("date", "employee", "source", "hunter")
         .agg(pl.col(*MATURE_SUMS).sum())
-        .sort("date", "employee", "source", nulls_last=True)
+        .sort("date", "employee", "source", "hunter", nulls_last=True)
         .collect()
     )
 
