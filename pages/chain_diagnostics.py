@@ -3,7 +3,6 @@ behind every finding (SPEC §6). The page says next to the numbers which month (
 and which meetings it compares, because it does not follow the sidebar's period and mode."""
 
 import json
-from dataclasses import replace
 from datetime import date
 from typing import Literal
 
@@ -17,7 +16,7 @@ from analytics.model import Prepared
 from analytics.periods import add_months, last_complete_month, month_end, month_start
 from analytics.plans import DailyPlan, resolve_plans
 from analytics.registry import BY_KEY
-from pages import _common, _widgets
+from pages import _settings, _view, _widgets
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
 SEVERITY_COLOR: dict[str, Literal["red", "orange", "blue"]] = {"high": "red", "medium": "orange", "low": "blue"}
@@ -36,7 +35,7 @@ def month_of(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 
 
-def month_options(v: _common.View) -> list[str]:
+def month_options(v: _view.View) -> list[str]:
     """Every month of the data but the first (it has no month before it to be compared with)."""
     months, cursor = [], month_start(v.data.first_day)
     while cursor <= v.data.last_day:
@@ -45,16 +44,16 @@ def month_options(v: _common.View) -> list[str]:
     return months[1:] or months
 
 
-def default_month(v: _common.View, options: list[str]) -> str:
+def default_month(v: _view.View, options: list[str]) -> str:
     """The sidebar's month when its period is one whole month; else the last complete month by the data end."""
     start, end = v.period.start, v.period.end
     if start.day == 1 and end == month_end(start) and start.strftime("%Y-%m") in options:
         return start.strftime("%Y-%m")
-    chosen = last_complete_month(v.data.last_day, _common.working_days())
+    chosen = last_complete_month(v.data.last_day, _settings.working_days())
     return chosen if chosen in options else options[-1]
 
 
-def number_caption(v: _common.View, report: Report, finding: Finding) -> list[str]:
+def number_caption(v: _view.View, report: Report, finding: Finding) -> list[str]:
     """The numbers behind a finding, each read as what it is: plan against actual, month against month, or a
     source against the others."""
     key = finding.metric
@@ -77,9 +76,9 @@ def number_caption(v: _common.View, report: Report, finding: Finding) -> list[st
     return lines
 
 
-v = _common.view()
+v = _view.current()
 st.title(v.t("diag_title"))
-_common.data_caption(v)
+_view.data_caption(v)
 
 options = month_options(v)
 default = default_month(v, options)
@@ -90,12 +89,12 @@ month = left.selectbox(v.t("diag_month"), options, index=options.index(default),
 threshold = right.slider(v.t("diag_threshold"), 5, 50, 15, 5, format="%d %%", key="diag_threshold",
                          help=v.t("diag_threshold_help")) / 100
 
-plans = resolve_plans(_common.plans(), v.data.employees)
-scope_filters = replace(v.filters, date_from=None, date_to=None)
+plans = resolve_plans(_settings.plans(), v.data.employees)
+scope_filters = v.scope.whole_history().filters()
 report = cached_diagnosis(
     v.data.key, month, threshold, scope_filters,
     json.dumps({k: p.to_dict() for k, p in plans.items()}, sort_keys=True),
-    _common.working_days(), DEFAULT_PAYMENT_WINDOW_DAYS, v.data.model,
+    _settings.working_days(), DEFAULT_PAYMENT_WINDOW_DAYS, v.data.model,
 )
 
 # Which month against which, counted how — next to the numbers, because the sidebar's period and mode do not apply.
@@ -145,11 +144,8 @@ for index, finding in enumerate(report.findings):
         spec = finding.records
         with st.expander(v.t("diag_records"), icon=":material/table_view:"):
             start = month_of(spec.month)
-            scope = replace(
-                v.filters, date_from=start, date_to=month_end(start),
-                employees=(spec.employee,) if spec.employee else v.filters.employees,
-                sources=(spec.source,) if spec.source else v.filters.sources,
-            )
+            scope = (v.scope.in_month(start).for_people((spec.employee,) if spec.employee else v.scope.people)
+                     .for_sources((spec.source,) if spec.source else v.scope.sources).filters())
             if spec.kind == "meetings":
                 frame = records.meetings(model, scope, spec.only)
             else:
