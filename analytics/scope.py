@@ -7,18 +7,14 @@ hand. `filters()` is what the engine's `metrics.filter_facts` takes; the mode an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import polars as pl
 
 from analytics import periods
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, Filters, Mode, aggregate, filter_facts, without_missing
 from analytics.periods import Period, month_end, month_start, pro_rata
-
-# Filters gains `hunters` in a change of its own; a scope passes its hunters on as soon as Filters takes them.
-_FILTERS_TAKE_HUNTERS = "hunters" in {f.name for f in fields(Filters)}
 
 
 @dataclass(frozen=True)
@@ -36,10 +32,9 @@ class Scope:
 
     def filters(self) -> Filters:
         """The engine's filters for this scope (the period's dates, people, sources, hunters and T)."""
-        extra: dict[str, Any] = {"hunters": self.hunters} if _FILTERS_TAKE_HUNTERS else {}
         return Filters(
             self.period.start if self.period else None, self.period.end if self.period else None,
-            self.people, self.sources, self.min_call_seconds, **extra,
+            self.people, self.sources, self.min_call_seconds, self.hunters,
         )
 
     # ---- the scopes a page derives from the sidebar's ----------------------------------------------------------
