@@ -314,7 +314,7 @@ person_aliases = st.none() | st.just({"A B": "A", "Иванов И.": "B"})
 source_aliases = st.none() | st.just({" SITE ": "Google", "ya": "referral"})
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(), person_aliases, source_aliases)
 def test_drawn_dataset_is_prepared_as_before(data: Dataset, people: dict | None, sources: dict | None) -> None:
     assert_same(data, person_aliases=people, source_aliases=sources)
