@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from analytics.importing.limits import GiB, Limits, MiB, WorkerPool, classify_failure, run_limited, too_large
 from analytics.importing.reading import BadFile, read_raw
-from analytics.importing.xlsx_guard import check_ole, check_xlsx, column_number
+from analytics.importing.xlsx_guard import check_ole, check_xlsx, column_letters, column_number
 from tests.hostile.make_corpus import (
     ANNA_CALL,
     BORIS_CALL,
@@ -180,6 +180,22 @@ def refusal(content: bytes, limits: Limits | None = None) -> tuple[str, float]:
 
 def test_column_numbers() -> None:
     assert [column_number(c) for c in ("A", "Z", "AA", "AZ", "ZZ", "AAA", "XFD")] == [1, 26, 27, 52, 702, 703, 16384]
+    assert [column_letters(n) for n in (1, 26, 27, 52, 702, 703, 16384)] == ["A", "Z", "AA", "AZ", "ZZ", "AAA", "XFD"]
+
+
+def sheet_rows(count: int, columns: int) -> str:
+    letters = [column_letters(c) for c in range(1, columns + 1)]
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in letters) + "</row>"
+                   for r in range(1, count + 1))
+
+
+def test_a_cell_far_beyond_the_first_megabytes_is_found() -> None:
+    wide = sheet_rows(5_000, 40)  # ≈ 4 MB of XML: 16 chunks, 40 columns (AN)
+    check_xlsx(hand_xlsx(wide, [], None), "f.xlsx", Limits())
+    message, _ = refusal(hand_xlsx(wide + '<row r="5001"><c r="A9999999"><v>1</v></c></row>', [], None))
+    assert "(sheet sheet1.xml spans 9999999 rows × 40 columns: 30,000,000 cells)" in message
+    message, _ = refusal(hand_xlsx(wide + '<row r="5001"><c r="BXZ5001"><v>1</v></c></row>', [], None))
+    assert "(sheet sheet1.xml reaches column 2002: 2000 columns)" in message
 
 
 @pytest.mark.parametrize("dimension", ["A1:XFD1048576", None, "A1:B2"])
@@ -209,7 +225,7 @@ def test_a_200_mb_shared_string_is_refused_in_milliseconds(shared_string_200mb: 
     assert "xl/sharedStrings.xml compressed" in message and seconds < 0.05
     # without the ratio rule, the streaming scan of the shared strings finds it after the first megabytes
     message, seconds = refusal(shared_string_200mb, Limits(max_compression_ratio=math.inf))
-    assert "a shared string of more than 1 MB" in message and seconds < 0.5
+    assert "(a shared string over 1 MB: 1 MB a cell)" in message and seconds < 0.5
 
 
 def test_a_long_shared_string_in_rich_text_runs_and_a_namespace_prefix() -> None:
@@ -224,14 +240,14 @@ def test_a_long_shared_string_in_rich_text_runs_and_a_namespace_prefix() -> None
         for part, data in parts.items():
             target.writestr(part, data)
     message, _ = refusal(buffer.getvalue())
-    assert "a shared string of more than 1 MB" in message
+    assert "(a shared string over 1 MB: 1 MB a cell)" in message
     check_xlsx(buffer.getvalue(), "f.xlsx", Limits(max_cell_bytes=2 * MiB))  # under a higher limit it passes
 
 
 def test_a_long_inline_text_in_a_sheet() -> None:
     content = hand_xlsx(f'<row r="1"><c r="A1" t="inlineStr"><is><t>{"a" * (3 * MiB)}</t></is></c></row>', [], "A1")
     message, _ = refusal(content)
-    assert "a cell of more than" in message
+    assert "(a cell over 1 MB: 1 MB a cell)" in message
 
 
 def test_zip_bombs_by_ratio_and_by_total_size() -> None:

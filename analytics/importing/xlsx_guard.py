@@ -10,6 +10,7 @@ names the problem, the child's limits are the backstop for what a check cannot f
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -27,9 +28,8 @@ _MAX_MEMBERS = 10_000
 _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref="([A-Za-z]{0,3})([0-9]{0,7})'
                         rb'(?::([A-Za-z]{0,3})([0-9]{0,7}))?"')
-# Literal prefixes keep these at C speed; they see `<c r=` and `<x:c r=` alike. Searching for the widest column
-# references first spares building a match for every cell of an ordinary sheet.
-_COLUMNS_OF_WIDTH = {width: re.compile(rb' r="([A-Z]{%d})[0-9]' % width) for width in (1, 2, 3)}
+# Literal prefixes keep these at C speed; they see `<c r=` and `<x:c r=` alike.
+_CELL_COLUMNS = re.compile(rb' r="([A-Z]{1,3})[0-9]')
 _ROW_NUMBERS = re.compile(rb'row r="([0-9]{1,7})"')
 _CELL_ROWS = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
 _SST_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>]")
@@ -106,9 +106,7 @@ def _check_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, l
             declared = _DIMENSION.search(chunk[:_HEAD])
             if declared:
                 _check_rectangle(declared, sheet, name, limits)
-        window = carry + chunk
-        max_column = max(max_column, _widest_column(window))
-        max_row = max(max_row, _highest_row(window, max_row))
+        max_row, max_column = _cell_bounds(carry + chunk, max_row, max_column)
         if max_column > limits.max_columns:
             raise BadFile(too_large(name, f"sheet {sheet} reaches column {max_column}: {limits.max_columns} columns"))
         if max_row * max_column > limits.max_cells:
@@ -118,24 +116,50 @@ def _check_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, l
         carry = chunk[-_CARRY:]
 
 
-def _widest_column(window: bytes) -> int:
-    """The largest column a cell reference in `window` names; up to 26 when only one-letter columns occur."""
-    for width in (3, 2):
-        pattern = _COLUMNS_OF_WIDTH[width]
-        if pattern.search(window):
-            return max(column_number(letters) for letters in set(pattern.findall(window)))
-    return 26 if _COLUMNS_OF_WIDTH[1].search(window) else 0
+def _cell_bounds(window: bytes, max_row: int, max_column: int) -> tuple[int, int]:
+    """The highest row and column the references in `window` reach, given those reached so far.
 
-
-def _highest_row(window: bytes, so_far: int) -> int:
-    """The largest row number in `window`: the `<row r=...>` elements, and any cell reference whose row has more
-    digits than the rows so far (a cell far below its row, as in a sheet with only A1 and XFD1048576)."""
+    Rows come from the `<row r=...>` elements (one match a row). One search then looks for a cell beyond what is
+    known: a column past the widest so far, or a row with more digits than the rows so far (a cell far below its
+    row, as in a sheet holding only A1 and XFD1048576). Only then are the window's cells read one by one, which
+    in an ordinary sheet happens in the first window: the rest costs one pass besides unzipping.
+    """
     rows = _ROW_NUMBERS.findall(window)
-    highest = max(so_far, *(int(row) for row in rows)) if rows else so_far
-    digits = len(str(highest)) if highest else 0
-    if re.search(rb' r="[A-Z]{1,3}[0-9]{%d}' % (digits + 1), window):
-        highest = max(highest, *(int(row) for row in set(_CELL_ROWS.findall(window))))
-    return highest
+    if rows:
+        max_row = max(max_row, *map(int, rows))
+    if b' r="' not in window:
+        return max_row, max_column
+    if _beyond(max_column, len(str(max_row)) if max_row else 0).search(window) is None:
+        return max_row, max_column
+    columns = set(_CELL_COLUMNS.findall(window))
+    if columns:
+        max_column = max(max_column, *map(column_number, columns))
+    cell_rows = set(_CELL_ROWS.findall(window))
+    if cell_rows:
+        max_row = max(max_row, *map(int, cell_rows))
+    return max_row, max_column
+
+
+def column_letters(number: int) -> str:
+    """1 → `A`, 27 → `AA`, 16 384 → `XFD`; 0 → ``."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@functools.lru_cache(maxsize=256)
+def _beyond(max_column: int, row_digits: int) -> re.Pattern[bytes]:
+    """A cell reference whose column is past `max_column` or whose row has more than `row_digits` digits."""
+    known = column_letters(max_column)
+    wider = [f"[A-Z]{{{len(known) + 1},3}}"] if len(known) < 3 else []
+    for i, letter in enumerate(known):  # same width, larger at position i
+        if letter != "Z":
+            rest = len(known) - i - 1
+            wider.append(known[:i] + f"[{chr(ord(letter) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    columns = "|".join(wider) or "(?!)"
+    return re.compile(rf' r="(?:(?:{columns})[0-9]|[A-Z]{{1,3}}[0-9]{{{row_digits + 1}}})'.encode())
 
 
 def _check_rectangle(declared: re.Match[bytes], sheet: str, name: str, limits: Limits) -> None:
@@ -162,7 +186,8 @@ def _longest_text_run(chunk: bytes, run: int, name: str, limits: Limits) -> int:
     else:
         run += first
     if run > limits.max_cell_bytes:
-        raise BadFile(too_large(name, f"a cell of more than {run // MiB} MB: {limits.max_cell_bytes // MiB} MB"))
+        raise BadFile(too_large(name, f"a cell over {limits.max_cell_bytes // MiB} MB: "
+                                      f"{limits.max_cell_bytes // MiB} MB a cell"))
     return run if first == -1 else len(chunk) - chunk.rfind(b"<") - 1
 
 
@@ -189,8 +214,8 @@ def _check_shared_strings(archive: zipfile.ZipFile, member: zipfile.ZipInfo, nam
             longest = max(longest, *map(len, pieces[1:-1]))
         since_last = len(pieces[-1]) if len(pieces) > 1 else longest
         if max(longest, since_last) > limits.max_cell_bytes:
-            raise BadFile(too_large(name, f"a shared string of more than {limits.max_cell_bytes // MiB} MB: "
-                                          f"{limits.max_cell_bytes // MiB} MB"))
+            raise BadFile(too_large(name, f"a shared string over {limits.max_cell_bytes // MiB} MB: "
+                                          f"{limits.max_cell_bytes // MiB} MB a cell"))
         carry = chunk[-len(marker):]
 
 
