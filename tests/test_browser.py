@@ -162,7 +162,7 @@ def go_to(page: Page, name: str, lang: str = "en") -> None:
 def choose(page: Page, label: str, option: str) -> None:
     """Choose `option` in the select box `label` (choosing what it already shows reruns nothing)."""
     box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
-    if box.get_by_text(option, exact=True).count():
+    if box.get_by_role("combobox").input_value() == option:
         return
     box.click()
     act(page, page.get_by_role("option", name=option, exact=True).click)
