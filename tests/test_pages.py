@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,8 +13,10 @@ from analytics import i18n
 from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, compute
 from analytics.model import prepare
+from analytics.registry import metric
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._pages import BY_NAME, SCREENS
+from pages._widgets import ColumnSpec, column_config, styled
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = tuple(screen.name for screen in SCREENS)
@@ -168,3 +171,27 @@ def test_a_link_reproduces_the_view(demo_model) -> None:
     assert metric_value(at, "Проведено встреч") == i18n.number(expected["meetings_held"].item(), "ru")
     assert at.sidebar.multiselect(key="f_people").value == ["Соколов Дмитрий"]
     assert at.sidebar.number_input(key="f_min_call").value == 90
+
+
+def test_a_column_explains_itself_not_a_borrowed_metric() -> None:
+    """A table's own columns take their label, format and help from their ColumnSpec; a metric column from the
+    registry. The funnel's count once carried the definition of calls ≥ 60 s as its tooltip."""
+    frame = pl.DataFrame({"step": ["Booked"], "count": [1234], "of_previous": [0.256], "meetings_held": [3],
+                          "amount": [None]}, schema_overrides={"amount": pl.Float64})
+    columns = {"step": ColumnSpec("Step"), "count": ColumnSpec("Count", "count"),
+               "of_previous": ColumnSpec("Of previous", "ratio"), "amount": ColumnSpec("Amount", "money")}
+    config = column_config(frame, "en", columns)
+    assert (config["count"]["label"], config["count"]["help"], config["count"]["alignment"]) == ("Count", None, "right")
+    assert config["step"]["alignment"] is None
+    assert config["meetings_held"]["help"] == metric("meetings_held").definition("en")
+    shown = styled(frame, "ru", columns).data.to_dict("records")[0]
+    assert shown == {"step": "Booked", "count": f"1{i18n.NBSP}234", "of_previous": f"25,6{i18n.NBSP}%",
+                     "meetings_held": "3", "amount": "—"}
+
+
+def test_records_show_a_dash_for_no_amount() -> None:
+    at = open_page("lead_generator", person="Соколов Дмитрий")
+    meetings = next(d.value for d in at.dataframe if "paid_amount" in d.value.columns)
+    assert meetings["paid"].any() and not meetings["paid"].all()
+    assert set(meetings.loc[~meetings["paid"], "paid_amount"]) == {"—"}  # never "None"
+    assert "—" not in set(meetings.loc[meetings["paid"], "paid_amount"])
