@@ -27,6 +27,9 @@ PERIOD, DATES, PEOPLE, SOURCES, MODE, MIN_CALL = "f_period", "f_dates", "f_peopl
 MAX_MIN_CALL = 3600
 # A page's own choice that outlives the page (Streamlit forgets a widget's value when its page is left).
 PAGE_CHOICES = ("person",)
+# Widgets whose options are written in the language. A keyed widget keeps its value when relabelled, but the
+# browser keeps showing the option in the old language until the value is set again through Session State.
+WORDED_CHOICES = (PERIOD, MODE, "sources_mom_metric", "plan_metric", "diag_scope")
 
 
 # ---- the language -------------------------------------------------------------------------------------------------
@@ -45,6 +48,9 @@ def _language_chosen() -> None:
     chosen = st.session_state.get(LANG_SWITCH)
     if chosen in i18n.LANGS:
         st.session_state[LANG] = chosen
+        for key in WORDED_CHOICES:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
     else:
         st.session_state[LANG_SWITCH] = st.session_state[LANG]
 

@@ -336,3 +336,18 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser, tm
         assert page.evaluate("() => location.pathname") == path.split("?")[0]
         shot(page, f"31_deep_link_{path.strip('/').split('?')[0]}")
         page.context.close()
+
+
+def test_a_filter_survives_the_language_and_the_pages(server: str, browser: Browser) -> None:
+    """The sidebar is drawn once by the entrypoint with fixed keys: relabelled in Russian and on another page, the
+    period chosen in English is still the period."""
+    page = new_page(browser)
+    open_app(page, server)
+    choose(page, "Period", "Last 3 months")
+    act(page, page.get_by_test_id("stSidebar").get_by_test_id("stButtonGroup").get_by_text("RU", exact=True).click)
+    period = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Период").first
+    expect(period.get_by_role("combobox")).to_have_value("Последние 3 месяца")
+    go_to(page, "source_comparison", "ru")
+    expect(period.get_by_role("combobox")).to_have_value("Последние 3 месяца")
+    assert "period=last_3_months" in page.url and "lang=ru" in page.url
+    page.context.close()
