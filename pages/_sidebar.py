@@ -28,8 +28,9 @@ MAX_MIN_CALL = 3600
 # A page's own choice that outlives the page (Streamlit forgets a widget's value when its page is left).
 PAGE_CHOICES = ("person",)
 # Widgets whose options are written in the language. A keyed widget keeps its value when relabelled, but the
-# browser keeps showing the option in the old language until the value is set again through Session State.
-WORDED_CHOICES = (PERIOD, MODE, "sources_mom_metric", "plan_metric", "diag_scope")
+# browser keeps showing the option in the old language until the value is set again through Session State
+# (which Streamlit allows without a warning only for widgets created without a default).
+WORDED_CHOICES = (PERIOD, MODE, "sources_mom_metric", "plan_metric")
 
 
 # ---- the language -------------------------------------------------------------------------------------------------

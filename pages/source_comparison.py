@@ -99,8 +99,8 @@ st.caption(v.t("uncertainty_caption"))
 
 # Month over month per source.
 st.subheader(v.t("mom_sources"))
-key = st.selectbox(v.t("metric"), keys, format_func=lambda k: metric(k).label(v.lang), index=keys.index(
-    "meetings_held"), key="sources_mom_metric")
+st.session_state.setdefault("sources_mom_metric", "meetings_held")  # set, not a default: see _sidebar.WORDED_CHOICES
+key = st.selectbox(v.t("metric"), keys, format_func=lambda k: metric(k).label(v.lang), key="sources_mom_metric")
 by_month = v.metrics(("source", "month"), compared.whole_history())
 weights = v.month_weights()
 changes = month_over_month(with_target_share(by_month), ["source"], weights=weights,
