@@ -1,12 +1,13 @@
-"""Issue 15: no file can take the process down. The limits machinery and the XLSX check on their own; random and
-mutated bytes that must only ever be BadFile. (The hostile corpus through the CLI and the importer joins this file
-when the importer's plausibility rules pass it.)"""
+"""Issue 15: no file can take the process down. The hostile corpus through the CLI and the importer, under limits;
+the limits machinery and the XLSX check on their own; random and mutated bytes that must only ever be BadFile."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -19,20 +20,132 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.importing.limits import GiB, Limits, MiB, WorkerPool, classify_failure, run_limited, too_large
+from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile, read_raw
 from analytics.importing.xlsx_guard import check_ole, check_xlsx, column_letters, column_number
 from tests.hostile.make_corpus import (
     ANNA_CALL,
     BORIS_CALL,
     CALLS_HEADER,
+    VALID_LEADS_FILE,
+    Case,
     _a1_and_xfd,
     _huge_shared_string,
     calls_csv,
+    cases,
     hand_xlsx,
+    write_corpus,
     xlsx,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+CAP = 3 * GiB  # the address space of the whole `python -m analytics` process tree
+TIME_LIMIT_S = 20  # per file; every corpus file is tiny, a correct importer takes well under 2 s on each
+CASES = [case for case, _ in cases()]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("hostile")
+    write_corpus(directory)
+    return directory
+
+
+def _cap_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+
+
+def strict_json(text: str) -> dict:
+    """JSON as the standard has it: a bare NaN or Infinity is an error, not a number."""
+
+    def refuse(constant: str) -> float:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_plausible(rows: list[dict]) -> None:
+    """Every number finite and not negative; talk time at most 24 h a call; calls ≥ 60 s among all calls.
+
+    Without a calls file the call metrics are null, which is plausible too.
+    """
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                assert math.isfinite(value) and value >= 0, (key, value)
+        if row["calls_total"] is not None:
+            assert (row["minutes_on_line"] or 0) <= 24 * 60 * row["calls_total"], row
+            assert (row["calls_60s"] or 0) <= row["calls_total"], row
+
+
+def cli(case: Case, corpus: Path) -> subprocess.CompletedProcess[str]:
+    path = str(corpus / case.file)
+    files = ["--calls", path, "--leads", str(corpus / VALID_LEADS_FILE)] if case.role == "calls" else ["--leads", path]
+    environment = {**os.environ, "SALES_FLOOR_TIME_LIMIT_S": str(TIME_LIMIT_S)}
+    environment.pop("SALES_FLOOR_MEMORY_LIMIT_MB", None)
+    if case.memory_mb:
+        environment["SALES_FLOOR_MEMORY_LIMIT_MB"] = str(case.memory_mb)
+    return subprocess.run([sys.executable, "-m", "analytics", "metrics", "--by", "employee", *files], cwd=ROOT,
+                          capture_output=True, text=True, env=environment, preexec_fn=_cap_address_space,
+                          timeout=TIME_LIMIT_S * 2 + 60)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.file for case in CASES])
+def test_the_cli_on_a_hostile_file(case: Case, corpus: Path) -> None:
+    started = time.monotonic()
+    done = cli(case, corpus)
+    assert time.monotonic() - started < TIME_LIMIT_S * 2 + 30  # two files: a budget of 2 × 20 s, plus start-up
+    if case.expect == "exit 2":
+        lines = done.stderr.splitlines()
+        assert (done.returncode, len(lines)) == (2, 1), done.stderr[-2000:]
+        assert lines[0].startswith("error: ") and case.file in lines[0], lines[0]
+        return
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = strict_json(done.stdout)
+    assert_plausible(out["rows"])
+    totals = {key: sum(row[key] for row in out["rows"]) for key in case.totals}
+    assert totals == case.totals
+    if case.employees:
+        assert sorted(row["employee"] for row in out["rows"]) == sorted(case.employees)
+    if case.warning:
+        assert out["warnings"], "the bad row must be reported"
+
+
+def import_in_child(upload: Upload) -> dict[str, object]:
+    """The importer as the app runs it, in the limited child; returns what the test needs to judge plausibility."""
+    result = import_one(upload)
+    summary: dict[str, object] = {"issues": result.issues.height, "rows": result.rows_in_file}
+    calls = result.tables.get("calls")
+    if calls is not None and calls.height:
+        summary["max_duration_s"] = calls["duration_s"].max()
+        summary["employees"] = sorted(calls["employee"].drop_nulls().unique().to_list())
+    payments = result.tables.get("payments")
+    if payments is not None and payments.height:
+        summary["amounts"] = payments["amount"].drop_nulls().to_list()
+    return summary
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.file for case in CASES])
+def test_the_importer_on_a_hostile_file(case: Case, corpus: Path) -> None:
+    limits = Limits(wall_seconds=TIME_LIMIT_S, cpu_seconds=TIME_LIMIT_S,
+                    address_space_bytes=(case.memory_mb or 3072) * MiB)
+    upload = Upload(case.file, (corpus / case.file).read_bytes(), case.role)
+    if case.expect == "exit 2":
+        with pytest.raises(BadFile) as error:
+            run_limited(import_in_child, upload, limits=limits, name=case.file)
+        assert "\n" not in str(error.value) and str(error.value).startswith(case.file)
+        return
+    summary = run_limited(import_in_child, upload, limits=limits, name=case.file)
+    if "max_duration_s" in summary:
+        assert 0 <= summary["max_duration_s"] <= 24 * 3600, summary
+    if case.employees and "employees" in summary:
+        assert set(summary["employees"]) <= set(case.employees), summary
+    for amount in summary.get("amounts", []):
+        assert math.isfinite(amount), summary  # a negative one is a refund, reported: case.warning below
+    if case.warning:
+        assert summary["issues"] >= 1, summary  # the bad value or row is reported
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # limits.py
 

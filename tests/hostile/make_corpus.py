@@ -6,7 +6,8 @@ Every case says what must happen to it: `exit 2` with one line on stderr, or `ex
 (strict JSON, every number finite, talk time at most 24 h a call) and, where the file allows it, the exact totals
 a correct importer gives. The calls cases run with the valid leads file below and the leads cases alone.
 Totals are hand-computed: the valid calls are Анна 60 s and Борис 90 s (2 calls of 60 s or longer, 2.5 minutes);
-the valid leads are Анна's two leads (one paid, 1 000) and Борис's one.
+the valid leads are Анна's two leads (one paid, 1 000) and Борис's one. A negative amount is a refund (the
+importer's rule): kept, reported, and it lowers revenue.
 
 The 200 MB / 1 GB cases of the issue are scaled down; they still break the limits because their `memory_mb`
 lowers the child's address space (SALES_FLOOR_MEMORY_LIMIT_MB) for that case only.
@@ -217,12 +218,17 @@ def cases() -> list[tuple[Case, Callable[[], bytes]]]:
         (Case("calls_utf16.csv", "calls", "exit 0", "a UTF-16 file is called binary", **plausible_calls),
          lambda: "\n".join((CALLS_HEADER, ANNA_CALL, BORIS_CALL, "")).encode("utf-16")),
     ]
-    for label, amount in (("nan", "NaN"), ("inf", "inf"), ("negative", "-500,00")):
+    amounts = (
+        ("nan", "NaN", 1000.0, "revenue NaN and a bare NaN in the JSON"),
+        ("inf", "inf", 1000.0, "revenue inf and a bare Infinity in the JSON"),
+        # the importer's rule (converting._refunds): a negative amount is a refund, kept and reported
+        ("negative", "-500,00", 500.0, "accepted without a word; now a refund that lowers revenue, reported"),
+    )
+    for label, amount, revenue, why in amounts:
         paid = f"2;Анна;02.10.2026 11:00;яндекс;Целевой;+7 (900) 000-00-02;04.10.2026 12:00;Да;Да;12.10.2026;{amount}"
         rows = (LEAD_ROWS[0], paid, LEAD_ROWS[2])  # a held meeting: a valid amount would count in revenue
-        result.append((Case(f"leads_amount_{label}.csv", "leads", "exit 0",
-                            f"an amount of {amount}: revenue NaN, invalid JSON, or a negative payment",
-                            totals={"revenue": 1000.0}, warning=True, employees=PEOPLE),
+        result.append((Case(f"leads_amount_{label}.csv", "leads", "exit 0", f"an amount of {amount}: {why}",
+                            totals={"revenue": revenue}, warning=True, employees=PEOPLE),
                        lambda rows=rows: leads_csv(*rows)))
     odd_years = [f"{4 + i};Борис;01.10.{year} 10:00;google;Целевой;+7 (900) 000-00-0{4 + i};;;;;"
                  for i, year in enumerate(("0001", "1900", "9999"))]
