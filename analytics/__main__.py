@@ -11,6 +11,7 @@ Limits: `SALES_FLOOR_MEMORY_LIMIT_MB` (3072) and `SALES_FLOOR_TIME_LIMIT_S` (60,
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -68,6 +69,8 @@ def supervise(argv: Sequence[str], limits: Limits) -> int:
     except KeyboardInterrupt:
         process.kill()
         process.wait()
+        return 130
+    if process.returncode == -signal.SIGINT:  # Ctrl-C reached the child first
         return 130
     text = stderr.decode("utf-8", errors="replace")
     line = failure_line(process.returncode, text, limits, files)
