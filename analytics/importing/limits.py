@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -309,7 +310,7 @@ class _Worker:
             return ""
 
 
-@dataclass
+@dataclass(eq=False)  # a pool is itself: identity equality and hash (it lives in a WeakSet)
 class WorkerPool:
     """Warm child processes under one set of limits, reused across calls and replaced after a crash.
 
@@ -325,6 +326,9 @@ class WorkerPool:
     _idle: list[_Worker] = field(default_factory=list, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     started: int = field(default=0, init=False)  # how many workers were started: a test sees reuse and restarts
+
+    def __post_init__(self) -> None:
+        _ALL_POOLS.add(self)  # so that the end of the process stops its idle workers and removes their files
 
     def run(self, function: Callable[..., T], *args: Any, name: str = "the file") -> T:
         """`function(*args)` in a worker; BadFile (one line) for a bad file or any limit the worker ran into."""
@@ -423,6 +427,7 @@ class WorkerPool:
         return worker
 
 
+_ALL_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 _POOLS: dict[Limits, WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -447,10 +452,8 @@ def run_limited(function: Callable[..., T], *args: Any, limits: Limits | None = 
 
 
 def shutdown() -> None:
-    """Stop every idle worker (tests, and the end of the process)."""
-    with _POOLS_LOCK:
-        pools = list(_POOLS.values())
-    for pool in pools:
+    """Stop every idle worker of every pool (tests, and the end of the process)."""
+    for pool in list(_ALL_POOLS):
         pool.close()
 
 
