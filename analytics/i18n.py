@@ -640,6 +640,70 @@ STRINGS: dict[str, tuple[str, str]] = {
     "counted_as": ("Считать как", "Counts as"),
     "save_sources": ("Сохранить источники", "Save sources"),
     "no_people": ("В данных нет ни одного лидоруба.", "There are no lead generators in the data."),
+    # hunters (SPEC §3a)
+    "page_hunters": ("Хантеры", "Hunters"),
+    "hunters_title": ("Хантеры: кто превращает встречи в оплаты", "Hunters: who turns meetings into payments"),
+    "hunter": ("Хантер", "Hunter"),
+    "hunter_not_set": ("не указан", "not set"),
+    "hunters_no_meetings": ("В данных нет проведённых встреч — хантерам нечего показать.",
+                            "There are no held meetings in the data — nothing to show for hunters."),
+    "hunters_sentence": (
+        "Лучше всех превращает проведённые встречи в оплаты хантер {best}: {best_rate} ({best_paid} из "
+        "{best_held}); хуже всех — {worst}: {worst_rate} ({worst_paid} из {worst_held}).",
+        "Held meetings pay most often with {best} ({best_rate}, {best_paid} of {best_held}) and least often with "
+        "{worst} ({worst_rate}, {worst_paid} of {worst_held}).",
+    ),
+    "hunters_sure": ("Разница неслучайна: 95 % интервалы не пересекаются.",
+                     "The difference is not chance: the 95 % intervals do not overlap."),
+    "hunters_unsure": ("95 % интервалы пересекаются: при таком числе встреч разница может быть случайной.",
+                       "The 95 % intervals overlap: with this many meetings the difference may be chance."),
+    "hunters_source_note": (
+        "Фильтр источников ({sources}): показаны только встречи и оплаты лидов из этих источников. Хантер не "
+        "выбирает, откуда пришёл клиент, — так хантеров сравнивают на одних и тех же лидах.",
+        "Source filter ({sources}): only the meetings and payments of leads from these sources are shown. A hunter "
+        "does not choose where a client came from — this compares the hunters on the same kind of leads.",
+    ),
+    "hunters_people_note": (
+        "Фильтр лидорубов: показаны только встречи, которые назначили выбранные лидорубы.",
+        "Lead generator filter: only the meetings the chosen lead generators booked are shown.",
+    ),
+    "hunters_table": ("Хантеры за период", "Hunters in the period"),
+    "hunters_mom": ("Хантеры месяц к месяцу", "Hunters month over month"),
+    "hunters_mom_chart": ("{metric} по месяцам", "{metric} by month"),
+    "hunters_paid_maturity": (
+        "Проведение → оплата сравнивается с прошлым периодом только по встречам, у которых истёк срок оплаты "
+        "({window} после встречи, к {end}); где таких мало — судить рано, красным не подсвечивается.",
+        "Held → paid is compared with the previous period only on meetings whose payment window ({window} after "
+        "the meeting, by {end}) has passed; where too few have, it is too early to judge and nothing is red.",
+    ),
+    "hunters_matrix": ("Лидоруб × хантер: проведение → оплата", "Lead generator × hunter: held → paid"),
+    "hunters_matrix_caption": (
+        "В клетке — оплачено / проведено · доля, в подсказке — 95 % интервал (Уилсона). Если встречи лидоруба "
+        "плохо оплачиваются у всех хантеров — дело в лидорубе (каких клиентов и с какими ожиданиями он "
+        "приводит); если только у одного — дело в хантере.",
+        "Each cell: paid / held · rate; the tooltip gives the 95 % (Wilson) interval. If a lead generator's "
+        "meetings pay poorly with every hunter, it is the lead generator (which clients, what expectations); if "
+        "only with one, it is the hunter.",
+    ),
+    "hunters_cell": ("Оплачено / проведено", "Paid / held"),
+    "hunters_records": ("Проведённые встречи хантера", "A hunter's held meetings"),
+    "hunters_records_caption": (
+        "Встречи, проведённые в периоде ({mode}), оплаченные и нет. «Засчитана» — первая проведённая встреча "
+        "лида: его оплата идёт в зачёт этому хантеру.",
+        "Meetings held in the period ({mode}), paid or not. \"Credited\" marks the lead's first held meeting: "
+        "its payment counts for this hunter.",
+    ),
+    "hunters_mode_cohort": ("по дате назначения", "by booking date"),
+    "hunters_mode_event": ("по дате проведения", "by the day held"),
+    "hunters_extra_definition": (
+        "**Хантер** — тот, кто провёл встречу (колонка «Хантер»; пусто — «не указан»). Оплата лида засчитывается "
+        "хантеру его первой проведённой встречи — той же, что засчитывает её лидорубу. Звонки и лиды — не работа "
+        "хантера, поэтому здесь их нет.",
+        "**Hunter** — who held the meeting (the \"Hunter\" column; empty is \"not set\"). A lead's payment is "
+        "credited to the hunter of its first held meeting — the same meeting that credits its lead generator. "
+        "Calls and leads are no hunter's work, so they are not here.",
+    ),
+    "col_credited": ("Засчитана", "Credited"),
 }
 
 

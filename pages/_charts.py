@@ -145,3 +145,37 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
                  alt.Tooltip("actual:Q", title=labels["actual"]), alt.Tooltip("plan_low:Q", title=labels["plan"]),
                  alt.Tooltip("attainment:Q", title=labels["attainment"], format=".0%")],
     ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)
+
+
+
+def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_title: str,
+                   labels: dict[str, str], percent: bool = True) -> alt.Chart:
+    """One line per `series` (a hunter, a person) over `month` (YYYY-MM): who rises, who falls, month by month."""
+    fmt = ".1%" if percent else ",.0f"
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("month:O", title=labels["month"], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+        color=alt.Color(f"{series}:N", title=labels[series], legend=alt.Legend(orient="top", labelLimit=320),
+                        scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month:O", title=labels["month"]),
+                 alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)],
+    ).properties(title=title, height=260)
+
+
+def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: dict[str, str]) -> alt.LayerChart:
+    """A heat map of a rate per `row` × `column` (a lead generator × a hunter): the colour is the rate, the cell says
+    `label` ("3 / 10 · 30 %"), the tooltip the counts and the 95 % interval (`rate`, `low`, `high`, `n`)."""
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{column}:N", title=labels[column], axis=alt.Axis(labelAngle=0, labelLimit=200, orient="top")),
+        y=alt.Y(f"{row}:N", title=None, axis=alt.Axis(labelLimit=220)),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("rate:Q", title=labels["rate"], scale=alt.Scale(scheme="redyellowgreen", domainMin=0),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip(f"{row}:N", title=labels[row]), alt.Tooltip(f"{column}:N", title=labels[column]),
+                 alt.Tooltip("label:N", title=labels["label"]),
+                 alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
+                 alt.Tooltip("high:Q", title=labels["high"], format=".1%")],
+    )
+    text = base.mark_text(fontSize=12, color="black").encode(text="label:N")
+    return (cells + text).properties(title=title, height=34 * max(frame[row].n_unique(), 1) + 40)

@@ -41,3 +41,30 @@ DAYS = [date(2026, 10, 1) + timedelta(n) for n in range(10)]
 def test_chart_spec_is_valid(chart) -> None:
     spec = chart.to_dict(validate=True)  # raises on an invalid spec
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        _charts.lines_by_month(
+            pl.DataFrame({"hunter": ["A", "A", "B", "B"], "month": ["2026-09", "2026-10"] * 2,
+                          "conv_held_to_paid": [0.3, 0.25, 0.28, 0.33]}),
+            "hunter", "conv_held_to_paid", "Held → paid by month", "Held → paid",
+            {"hunter": "Hunter", "month": "Month"}),
+        _charts.lines_by_month(
+            pl.DataFrame({"hunter": ["A"], "month": ["2026-10"], "meetings_held": [129]}),
+            "hunter", "meetings_held", "Held", "Held", {"hunter": "Hunter", "month": "Month"}, percent=False),
+        _charts.rate_matrix(
+            pl.DataFrame({"employee": ["P", "P", "Q"], "hunter": ["A", "B", "A"], "rate": [0.3, None, 0.5],
+                          "label": ["3 / 10 · 30 %", "0 / 0 · —", "1 / 2 · 50 %"], "low": [0.1, None, 0.09],
+                          "high": [0.6, None, 0.91]}),
+            "employee", "hunter", "Held → paid",
+            {"employee": "Lead generator", "hunter": "Hunter", "rate": "Rate", "label": "Paid / held", "low": "Low",
+             "high": "High"}),
+    ],
+    ids=["lines_by_month", "lines_by_month_counts", "rate_matrix"],
+)
+def test_hunter_chart_spec_is_valid(chart) -> None:
+    spec = chart.to_dict(validate=True)  # raises on an invalid spec
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert spec["title"]
