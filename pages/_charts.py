@@ -147,6 +147,56 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
     ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)
 
 
+def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.FacetChart:
+    """Conversions of several people side by side (`conversion`, `who`, `rate`, `low`, `high`, `n`), one row of
+    the facet per conversion: a point at the rate and its 95 % Wilson interval as a bar, so that two people whose
+    intervals overlap are not read as different. The floor keeps the grey, the people the strong colours."""
+    people = frame["who"].unique(maintain_order=True).to_list()
+    palette = [BLUE, "#E69F00", "#7B61FF", GREEN, RED, "#17BECF", "#8C564B", "#E377C2"]
+    colours = [GREY if who == labels["floor"] else palette[i % len(palette)] for i, who in enumerate(people)]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("who:N", title=None, sort=people, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("who:N", legend=None, scale=alt.Scale(domain=people, range=colours)),
+    )
+    interval = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
+    )
+    point = base.mark_point(filled=True, size=90).encode(
+        x="rate:Q",
+        tooltip=[alt.Tooltip("who:N", title=labels["who"]),
+                 alt.Tooltip("rate:Q", title=labels["rate"], format=".1%"),
+                 alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
+                 alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
+                 alt.Tooltip("n:Q", title=labels["n"])],
+    )
+    return (interval + point).properties(height=26 * max(len(people), 1) + 16, width=620).facet(
+        row=alt.Row("conversion:N", title=None, sort=frame["conversion"].unique(maintain_order=True).to_list(),
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
+        **({"title": title} if title else {}),
+    )
+
+
+def trend(frame: pl.DataFrame, value: str, title: str, y_title: str, x_title: str, labels: dict[str, str],
+          mark: Literal["line", "bar"] = "line", percent: bool = False) -> alt.LayerChart:
+    """A metric period by period (`period` as text `2026-10` / `2026-W43`, `value`, `worse`): a line or bars, and
+    the periods that fell for real (comparison.py's rule, the same as the tables' red cells) marked red."""
+    fmt = ".1%" if percent else ",.0f"
+    data = frame.with_columns(pl.col("worse").fill_null(False),
+                              pl.when(pl.col("worse")).then(pl.lit(labels["drop"])).otherwise(pl.lit(""))
+                              .alias("flag"))
+    x = alt.X("period:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=-45))
+    y = alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f"))
+    tooltip = [alt.Tooltip("period:O", title=x_title), alt.Tooltip(f"{value}:Q", title=y_title, format=fmt),
+               alt.Tooltip("flag:N", title=labels["flag"])]
+    base = alt.Chart(data).encode(x=x, y=y, tooltip=tooltip)
+    colour = alt.condition("datum.worse", alt.value(RED), alt.value(BLUE))
+    if mark == "bar":
+        body = base.mark_bar().encode(color=colour)
+        return alt.layer(body).properties(title=title, height=240)
+    line = base.mark_line(color=BLUE)
+    points = base.mark_point(filled=True, size=70).encode(color=colour)
+    return alt.layer(line, points).properties(title=title, height=240)
+
 
 def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_title: str,
                    labels: dict[str, str], percent: bool = True) -> alt.Chart:

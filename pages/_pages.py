@@ -39,6 +39,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/floor_overview.py", "overview", "analysis", "page_overview", ":material/insights:", default=True),
     Screen("pages/lead_generator.py", "lead-generator", "analysis", "page_person", ":material/person:"),
     Screen("pages/source_comparison.py", "sources", "analysis", "page_sources", ":material/call_split:"),
+    Screen("pages/people_compare.py", "compare", "analysis", "page_compare", ":material/compare_arrows:"),
     Screen("pages/hunter_results.py", "hunters", "analysis", "page_hunters", ":material/handshake:"),
     Screen("pages/plan_attainment.py", "plan", "analysis", "page_plan", ":material/flag:"),
     Screen("pages/chain_diagnostics.py", "diagnostics", "analysis", "page_diagnostics", ":material/troubleshoot:"),

@@ -68,3 +68,47 @@ def test_hunter_chart_spec_is_valid(chart) -> None:
     spec = chart.to_dict(validate=True)  # raises on an invalid spec
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert spec["title"]
+
+
+PEOPLE_RATES = pl.DataFrame({
+    "conversion": ["Held → paid"] * 3 + ["Booked → held"] * 3, "who": ["A", "B", "Floor"] * 2,
+    "rate": [0.3, 0.2, 0.25, 0.7, 0.6, 0.65], "low": [0.2, 0.1, 0.2, 0.6, 0.5, 0.6],
+    "high": [0.4, 0.3, 0.3, 0.8, 0.7, 0.7], "n": [88.0, 63.0, 396.0, 112.0, 87.0, 606.0],
+})
+TREND = pl.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "meetings_held": [60, 58, 30],
+                      "worse": [False, False, True]})
+TREND_LABELS = {"drop": "drop", "flag": "Flag"}
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        _charts.rates_by_person(PEOPLE_RATES, "", "Rate", {"floor": "Floor", "who": "Who", "rate": "Rate",
+                                                           "low": "Low", "high": "High", "n": "n"}),
+        _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS),
+        _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS, mark="bar"),
+        _charts.trend(TREND.with_columns(pl.lit(0.3).alias("rate")), "rate", "Rate", "Rate", "Week", TREND_LABELS,
+                      percent=True),
+    ],
+    ids=["rates_by_person", "trend_line", "trend_bar", "trend_percent"],
+)
+def test_comparison_and_trend_specs_are_valid(chart) -> None:
+    spec = chart.to_dict(validate=True)  # raises on an invalid spec
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_the_floor_is_grey_and_people_keep_their_order_in_the_comparison() -> None:
+    spec = _charts.rates_by_person(PEOPLE_RATES, "", "Rate", {"floor": "Floor", "who": "Who", "rate": "Rate",
+                                                              "low": "Low", "high": "High", "n": "n"}).to_dict()
+    scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["A", "B", "Floor"]
+    assert scale["range"] == [_charts.BLUE, "#E69F00", _charts.GREY]
+
+
+def test_a_trend_marks_the_drops_red_and_keeps_the_periods_in_order() -> None:
+    spec = _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS).to_dict()
+    points = spec["layer"][1]["encoding"]
+    assert points["color"]["condition"] == {"test": "datum.worse", "value": _charts.RED}
+    assert spec["layer"][0]["encoding"]["x"]["sort"] is None  # the periods as given (oldest first), not re-sorted
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["flag"] for r in rows] == ["", "", "drop"]
