@@ -446,3 +446,99 @@ def test_epoch_seconds_are_moscow_wall_clock_time() -> None:
     assert pl.select(values.datetime_(pl.lit("176722560"), epoch=True, serial=False)).item() is None  # 9 digits
     assert values.formats_in(pl.Series(["1767225600", "1767229200"])).epoch is True
     assert values.formats_in(pl.Series(["1767225600", "01.02.2026"])).epoch is False  # only when every value is
+
+
+# ---- 10. mutants that survived the first mutation run ---------------------------------------------------------------
+
+def test_a_group_missing_in_one_month_counts_zero_but_its_rates_are_unknown() -> None:
+    """In a comparison by person, a person absent last month had 0 meetings then, and no conversion at all."""
+    now = pl.concat([metrics_row(meetings_scheduled=10, meetings_confirmed=5).with_columns(employee=pl.lit("Анна")),
+                     metrics_row(meetings_scheduled=4, meetings_confirmed=4).with_columns(employee=pl.lit("Борис"))])
+    before = metrics_row(meetings_scheduled=10, meetings_confirmed=8).with_columns(employee=pl.lit("Анна"))
+    result = compare(now, before, ["employee"])
+    boris = {r["metric"]: r for r in result.filter(pl.col("employee") == "Борис").to_dicts()}
+    assert (boris["meetings_scheduled"]["current"], boris["meetings_scheduled"]["previous"]) == (4.0, 0.0)
+    assert boris["meetings_scheduled"]["change"] == 4.0
+    rate = boris["conv_scheduled_to_confirmed"]
+    assert (rate["current"], rate["previous"], rate["change_rel"], rate["worse"]) == (1.0, None, None, False)
+    anna = {r["metric"]: r for r in result.filter(pl.col("employee") == "Анна").to_dicts()}
+    # Анна: 5/10 against 8/10 → 0.5 against 0.8, −37.5 %
+    assert anna["conv_scheduled_to_confirmed"]["change_rel"] == pytest.approx(-0.375)
+
+
+def test_a_rate_with_no_meetings_last_month_has_no_previous_value() -> None:
+    found = change(dict(meetings_scheduled=10, meetings_confirmed=5), dict(), "conv_scheduled_to_confirmed")
+    assert (found["current"], found["previous"], found["change_rel"], found["worse"]) == (0.5, None, None, False)
+
+
+def test_revenue_is_tested_on_the_payments_behind_it() -> None:
+    # 10 payments of 1000 → 5 payments of 1000: −50 % of revenue, but as evidence it is 5 against 10 payments:
+    # p = P(X ≤ 5 | 15, ½) = (1 + 15 + 105 + 455 + 1365 + 3003) / 2^15 = 4944 / 32768 = 0.151 → not a drop.
+    # (Tested as a count of roubles, 5000 against 10000 would be "certain".)
+    found = change(dict(payments=5, revenue=5000), dict(payments=10, revenue=10000), "revenue")
+    assert found["p_value"] == pytest.approx(4944 / 32768) and found["worse"] is False
+    assert found["change_rel"] == pytest.approx(-0.5)
+    # Minutes on the line likewise rest on the calls: 100 calls → 50 calls, minutes halved, p = P(X ≤ 50 | 150, ½)
+    minutes = change(dict(calls_total=50, minutes_on_line=250), dict(calls_total=100, minutes_on_line=500),
+                     "minutes_on_line")
+    assert minutes["p_value"] == pytest.approx(binomial_cdf(50, 150, 0.5), rel=1e-9) and minutes["worse"] is True
+
+
+def test_more_of_a_bad_thing_is_judged_pro_rata() -> None:
+    # Half the month gone (w = ½): 80 non-target leads so far is a pace of 160 against 100 (+60 %).
+    # Tested the other way round: the previous 100 are Binomial(180, 1/w ÷ (1/w + 1) = 2/3) under "same pace":
+    # p = P(X ≤ 100 | 180, ⅔) ≈ Φ((100.5 − 120) / 6.32) = Φ(−3.08) ≈ 0.001
+    found = change(dict(leads_nontarget=80), dict(leads_nontarget=100), "leads_nontarget", weight=0.5)
+    assert found["change_rel"] == pytest.approx(0.6)
+    assert found["p_value"] == pytest.approx(binomial_cdf(100, 180, 2 / 3), rel=1e-9) and found["worse"] is True
+
+
+@pytest.mark.parametrize("text", ["не закрыта", "Не закрыта", "N/A", "NULL", "-", "—", "nan", "None", ""])
+def test_crm_placeholders_are_empty(text: str) -> None:
+    assert pl.select(values.blank(pl.lit(text))).item() is None
+
+
+def test_real_text_is_not_blank() -> None:
+    assert pl.select(values.blank(pl.lit("Анна"))).item() == "Анна"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-27T14:05:09+03:00", D(2026, 11, 27, 14, 5, 9)),  # the wall-clock time is kept, never converted
+        ("2026-11-27T14:05:09Z", D(2026, 11, 27, 14, 5, 9)),
+        ("2026-11-27 14:05-0500", D(2026, 11, 27, 14, 5)),
+        ("46353,5", D(2026, 11, 27, 12)),  # an Excel serial with a decimal comma: 46353 − 25569 = 20784 days + ½
+    ],
+)
+def test_offsets_and_serials(text: str, expected: datetime) -> None:
+    assert pl.select(values.datetime_(pl.lit(text))).item() == expected
+
+
+def test_date_spellings_read_what_the_sample_showed() -> None:
+    """The formats chosen on a sample must read the whole value (times included), and the flags must be used."""
+    with_times = values.formats_in(pl.Series(["27.11.2026 14:05:09", "28.11.2026 09:00:00"]))
+    assert with_times.formats == ("%d.%m.%Y %H:%M:%S",)  # not the date-only `%d.%m.%Y` read from the front
+    assert pl.select(with_times.parse(pl.lit("27.11.2026 14:05:09"))).item() == D(2026, 11, 27, 14, 5, 9)
+    serials = values.formats_in(pl.Series(["46353.5", "01.02.2026"]))
+    assert (serials.formats, serials.serial) == (("%d.%m.%Y",), True)
+    parsed = pl.select(serials.parse(pl.lit(pl.Series(["46353.5", "01.02.2026"])))).to_series().to_list()
+    assert parsed == [D(2026, 11, 27, 12), D(2026, 2, 1)]
+    offsets = values.formats_in(pl.Series(["2026-11-27T14:05:09+03:00", "2026-11-27T15:00:00Z"]))
+    assert offsets.offsets is True
+    assert pl.select(offsets.parse(pl.lit("2026-11-27T14:05:09+03:00"))).item() == D(2026, 11, 27, 14, 5, 9)
+    epochs = values.formats_in(pl.Series(["1767225600"]))
+    assert pl.select(epochs.parse(pl.lit("1767225600"))).item() == D(2026, 1, 1, 3)
+
+
+@pytest.mark.parametrize(("text", "clock", "plain", "seconds"),
+                         [("00:01:15", True, True, 75), ("75", True, True, 75), ("00:01:15", True, False, 75),
+                          ("75", False, True, 75), ("-5", True, True, None)])
+def test_fast_durations(text: str, clock: bool, plain: bool, seconds: int | None) -> None:
+    assert pl.select(values.duration_seconds_fast(pl.lit(text), clock, plain)).item() == seconds
+
+
+def test_duration_spellings_of_a_sample() -> None:
+    assert values.duration_spellings(pl.Series(["00:01:15", "75"])) == (True, True)
+    assert values.duration_spellings(pl.Series(["00:01:15", None])) == (True, False)
+    assert values.duration_spellings(pl.Series(["75", "0"])) == (False, True)
