@@ -89,8 +89,13 @@ if [[ -n "$sample" ]]; then
     if [[ ! -f mutants/analytics/metrics.py.meta ]]; then  # generate the mutants (and test a handful) first
         nice -n 15 mutmut run --max-children "$children" "analytics.metrics.*__mutmut_1" || true
     fi
-    python "$repo/tests/mutation/sample.py" "$sample" "${modules[@]}" > sample.txt
-    mapfile -t names < sample.txt
+    mapfile -t names < <(python "$repo/tests/mutation/sample.py" "$sample" sample.txt "${modules[@]}")
+    if [[ ${#names[@]} -eq 0 ]]; then  # `mutmut run` without names would run every mutant
+        echo "every sampled mutant is already caught" >&2
+        scores
+        exit 0
+    fi
+    echo "trying ${#names[@]} sampled mutants not caught yet" >&2
 fi
 nice -n 15 mutmut run --max-children "$children" "${names[@]}" || echo "mutmut run ended with status $?" >&2
 scores
