@@ -66,6 +66,7 @@ Change = Mapping[str, Any]  # one row of comparison.compare: metric, current, pr
 SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 MIN_SOURCE_LEADS = 20  # a source with fewer qualified leads in the month is too small to judge
 PLAN_SHORTFALL = 0.9  # below 90 % of plan is a shortfall worth a finding
+MIN_HUNTER_MEETINGS = 10  # a hunter with fewer ripe held meetings in either month is too few to blame
 
 
 # ---- data ---------------------------------------------------------------------------------------------------------
@@ -365,6 +366,43 @@ def quality_shortfalls(context: DiagnosisContext, scope: ScopeChanges) -> list[d
     return found
 
 
+def _ripe_by_hunter(context: DiagnosisContext, scope: ScopeChanges, period: Period) -> dict[str, tuple[int, int]]:
+    """{hunter: (paid within the window, held with the window passed)} of the scope's meetings booked in `period`."""
+    ripe = _scope_meetings(context, scope, period).filter(pl.col("window_passed"))
+    grouped = ripe.group_by("hunter").agg(pl.col("paid_in_window").sum().alias("paid"), pl.len().alias("held"))
+    return {row["hunter"]: (int(row["paid"]), int(row["held"])) for row in grouped.iter_rows(named=True)}
+
+
+def _fell(x1: int, n1: int, x2: int, n2: int, threshold: float) -> bool:
+    """Rate x1/n1 is below x2/n2 by at least `threshold` (relative) and significantly (two-proportion test)."""
+    if n1 == 0 or n2 == 0 or x2 == 0:
+        return False
+    p = float(proportion_p_value(*(np.array([v], dtype=float) for v in (x1, n1, x2, n2)))[0])
+    return p < 0.05 and (x1 / n1) / (x2 / n2) - 1 <= -threshold
+
+
+def hunter_at_fault(context: DiagnosisContext, scope: ScopeChanges) -> dict[str, Any] | None:
+    """The one hunter with whom this scope's held → paid fell, when the fall sits with that hunter alone (issue 13
+    item 8): on ripe meetings (payment window passed) of both months, that hunter's rate fell significantly (with at
+    least MIN_HUNTER_MEETINGS in each month) and the other hunters' together did not. None when no hunter, or more
+    than one, fell — then it is the lead generator's (or everyone's) problem, not one hunter's."""
+    now = _ripe_by_hunter(context, scope, context.current)
+    before = _ripe_by_hunter(context, scope, context.previous)
+    fallen = [h for h in sorted(set(now) & set(before))
+              if min(now[h][1], before[h][1]) >= MIN_HUNTER_MEETINGS and _fell(*now[h], *before[h], context.threshold)]
+    if len(fallen) != 1:
+        return None
+    hunter = fallen[0]
+    others_now = [sum(v[i] for h, v in now.items() if h != hunter) for i in (0, 1)]
+    others_before = [sum(v[i] for h, v in before.items() if h != hunter) for i in (0, 1)]
+    if others_now[1] == 0 or others_before[1] == 0 or _fell(*others_now, *others_before, context.threshold):
+        return None
+    return {"hunter": hunter, "paid_now": now[hunter][0], "held_now": now[hunter][1],
+            "paid_before": before[hunter][0], "held_before": before[hunter][1],
+            "others_paid_now": others_now[0], "others_held_now": others_now[1],
+            "others_paid_before": others_before[0], "others_held_before": others_before[1]}
+
+
 # ---- the rules ------------------------------------------------------------------------------------------------
 
 def few_booked(context: DiagnosisContext, scope: ScopeChanges) -> list[Finding]:
@@ -477,13 +515,29 @@ def few_payments(context: DiagnosisContext, scope: ScopeChanges) -> list[Finding
     what = (i18n.Clause.of("paid_within", window=i18n.Count(window, "days", "genitive"),
                            cutoff=i18n.Day(context.data_end - timedelta(days=window)))
             if key == "conv_held_to_paid" else i18n.Label(key))
-    values = {"who": _who(scope), "what": what, "moved": _moved(change), "checks": i18n.Listed(tuple(checks))}
+    values: dict[str, object] = {"who": _who(scope), "what": what, "moved": _moved(change),
+                                 "checks": i18n.Listed(tuple(checks))}
+    template = "few_payments_checked" if checks else "few_payments"
+    evidence = {"held_meetings_now": mix_now, "held_meetings_before": mix_before, key: _evidence(change),
+                "ripe_now": scope.ripe[0].mature, "held_now": scope.ripe[0].cohort}
+    fault = hunter_at_fault(context, scope)
+    if fault is not None:
+        rate = lambda paid, held: paid / held if held else None  # noqa: E731
+        template = "few_payments_hunter"
+        values |= {
+            "hunter": fault["hunter"], "paid": i18n.Num(fault["paid_now"]),
+            "held": i18n.Count(fault["held_now"], "meetings_held", "genitive"),
+            "hunter_moved": i18n.Moved("conv_held_to_paid", rate(fault["paid_before"], fault["held_before"]),
+                                       rate(fault["paid_now"], fault["held_now"])),
+            "others_moved": i18n.Moved("conv_held_to_paid",
+                                       rate(fault["others_paid_before"], fault["others_held_before"]),
+                                       rate(fault["others_paid_now"], fault["others_held_now"])),
+            "checks": i18n.Clause.of("hunter_checks", checks=i18n.Listed(tuple(checks))) if checks else "",
+        }
+        evidence["hunter"] = fault
     return [context.finding(scope, "few_payments", key, change["current"], change["previous"],
-                            _severity(change, context.threshold),
-                            "few_payments_checked" if checks else "few_payments", values, "calls", "held_unpaid",
-                            change["p_value"], {"held_meetings_now": mix_now, "held_meetings_before": mix_before,
-                                                key: _evidence(change), "ripe_now": scope.ripe[0].mature,
-                                                "held_now": scope.ripe[0].cohort})]
+                            _severity(change, context.threshold), template, values, "calls", "held_unpaid",
+                            change["p_value"], evidence)]
 
 
 def too_early(context: DiagnosisContext, scope: ScopeChanges) -> list[Finding]:

@@ -937,6 +937,18 @@ FINDINGS: dict[str, tuple[str, str]] = {
                        "{who}: too early to judge {label} for {month} — the payment window ({window}) has passed for "
                        "only {mature} of {cohort}; this is not a drop.{again}"),
     "look_again": (" Вернитесь к этому после {day}.", " Look again after {day}."),
+    # hunters in diagnostics
+    # situation 1 when the fall sits with one hunter (issue 13 item 8): that hunter, not the lead generator
+    "few_payments_hunter": (
+        "{who}: встречи есть, оплат мало — {what} {moved}. Падение только у одного хантера — {hunter}: {hunter_moved} "
+        "(оплачено {paid} из {held}), у остальных хантеров {others_moved}{checks}. Разберите встречи, которые провёл "
+        "{hunter}: дело, скорее всего, в хантере, а не в лидорубе.",
+        "{who}: meetings but few payments — {what} {moved}. The fall sits with one hunter, {hunter}: {hunter_moved} "
+        "({paid} paid of {held}), while the other hunters went {others_moved}{checks}. Look at the meetings {hunter} "
+        "held: the cause is more likely the hunter than the lead generator.",
+    ),
+    "hunter_checks": ("; {checks}", "; {checks}"),
+    # end of hunters in diagnostics
 }
 
 
