@@ -1040,3 +1040,89 @@ STRINGS.update({
     "s1_no_unpaid": ("Проведённых, но не оплаченных встреч в периоде нет.",
                      "No held meeting went unpaid in the period."),
 })
+
+
+# ---- people side by side, trends, the situation-1 checks (issue 13 items 9–11) ---------------------------------
+STRINGS.update({
+    "page_compare": ("Сравнение лидорубов", "People side by side"),
+    "compare_title": ("Лидорубы рядом друг с другом", "Lead generators side by side"),
+    "compare_pick": ("Кого сравнить (двоих и больше)", "Whom to compare (two or more)"),
+    "compare_need_two": ("Выберите хотя бы двоих лидорубов.", "Pick at least two lead generators."),
+    "compare_sentence": (
+        "Больше всего проведённых встреч: {best} — {held} {held@meetings_held}; меньше всего: {worst} — "
+        "{held_worst} {held_worst@meetings_held}. Проведение → оплата: {best_paid} против {worst_paid}.",
+        "Most meetings held: {best} — {held} {held@meetings_held}; fewest: {worst} — {held_worst} "
+        "{held_worst@meetings_held}. Held → paid: {best_paid} against {worst_paid}.",
+    ),
+    "compare_same": ("У всех выбранных одинаково: {held} {held@meetings_held}.",
+                     "Everyone chosen held the same: {held} {held@meetings_held}."),
+    "compare_table": ("Показатели и конверсии", "Metrics and conversions"),
+    "compare_table_caption": ("Люди — по столбцам, последний столбец — весь отдел за тот же период.",
+                              "People in columns; the last column is the whole floor in the same period."),
+    "compare_chart": ("Конверсии и их неопределённость", "Conversions and how sure we are"),
+    "compare_chart_caption": (
+        "Точка — конверсия, линия — 95 % доверительный интервал (Уилсона). Если линии двоих перекрываются, "
+        "разница между ними может быть случайной.",
+        "The dot is the conversion, the line its 95 % (Wilson) interval. Where two people's lines overlap, the "
+        "difference between them may be chance.",
+    ),
+    "who": ("Кто", "Who"),
+    "trend_title": ("Динамика показателя", "A metric over time"),
+    "trend_grain": ("Шаг", "Step"),
+    "trend_by_month": ("По месяцам", "By month"),
+    "trend_by_week": ("По неделям", "By week"),
+    "trend_mark": ("Вид", "Chart"),
+    "trend_line": ("Линия", "Line"),
+    "trend_bar": ("Столбцы", "Bars"),
+    "trend_drop": ("падение", "drop"),
+    "trend_flag": ("Отметка", "Flag"),
+    "trend_caption": (
+        "Красная точка или столбец — падение не меньше {threshold} к предыдущему периоду, и неслучайное (то же "
+        "правило, что у красных ячеек таблицы).",
+        "A red point or bar: a fall of at least {threshold} on the period before that is not chance (the same rule "
+        "as the table's red cells).",
+    ),
+    "overview_trend": ("Главные показатели по времени", "The main numbers over time"),
+    "s1_title": ("Много встреч, мало оплат?", "Many meetings, few payments?"),
+    "s1_intro": (
+        "Три проверки методики: не нецелевые ли клиенты приходят на встречи, не из нового ли они источника, и что "
+        "обещали клиентам в звонках по встречам, которые прошли, но не оплачены.",
+        "The methodology's three checks: are the meetings booked with non-target leads, do they come from a new "
+        "source, and what were the clients promised in the calls behind meetings held but not paid.",
+    ),
+    "s1_nontarget": ("Нецелевые среди назначенных", "Non-target among booked"),
+    "s1_nontarget_help": (
+        "Доля назначенных в периоде встреч, лид которых отмечен как нецелевой (из встреч, где квалификация "
+        "известна).",
+        "The share of the meetings booked in the period whose lead is marked non-target (of the meetings whose "
+        "qualification is known).",
+    ),
+    "s1_new_source": ("Из нового источника", "From a new source"),
+    "s1_new_source_help": (
+        "Доля назначенных в периоде встреч, лид которых пришёл из источника, впервые появившегося в этом или "
+        "прошлом месяце (конец данных).",
+        "The share of the meetings booked in the period whose lead came from a source first seen in the data's last "
+        "month or the month before.",
+    ),
+    "s1_unpaid": ("Проведены, не оплачены", "Held, not paid"),
+    "s1_unpaid_help": ("Встречи, назначенные в периоде, которые прошли, а лид не оплатил.",
+                       "Meetings booked in the period that were held while the lead did not pay."),
+    "s1_of": ("{n} из {total}", "{n} of {total}"),
+    "s1_new_sources_named": ("Новые источники: {sources}.", "New sources: {sources}."),
+    "s1_no_new_sources": ("Новых источников в данных нет.", "There is no new source in the data."),
+    "s1_listen": ("Послушайте звонки", "Listen to the calls"),
+    "s1_listen_caption": (
+        "Звонки (любой даты) по лидам {n} {n@meetings}, которые прошли, но не оплачены: что лидоруб пообещал "
+        "клиенту.",
+        "The calls (of any date) to the leads of {n} {n@meetings} held but not paid: what the lead generator "
+        "promised the client.",
+    ),
+    "s1_no_recording": (
+        "Ссылки на запись в журнале звонков нет: по ID звонка запись находится в телефонии.",
+        "The call log has no recording link: find the recording in the telephony by the call's ID.",
+    ),
+    "trend_partial": ("Данные заканчиваются {day}: последний период неполный.",
+                      "The data end on {day}: the last period is not complete."),
+    "s1_no_unpaid": ("Проведённых, но не оплаченных встреч в периоде нет.",
+                     "No held meeting went unpaid in the period."),
+})

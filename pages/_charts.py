@@ -229,3 +229,14 @@ def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: 
     )
     text = base.mark_text(fontSize=12, color="black").encode(text="label:N")
     return (cells + text).properties(title=title, height=34 * max(frame[row].n_unique(), 1) + 40)
+
+
+def trend_rows(by_period: pl.DataFrame, period: str, key: str, changes: pl.DataFrame) -> pl.DataFrame:
+    """The data of `trend`: one row per period (`period`, `key`, `worse`), oldest first. `by_period` is a metrics
+    table grouped by `period` (`month` or `week`); `changes` is `comparison.month_over_month`'s long table of it
+    (its period column is called `month` whatever the grain), empty when there is nothing to compare."""
+    rows = by_period.select(pl.col(period).alias("period"), key)
+    if changes.is_empty():
+        return rows.with_columns(pl.lit(False).alias("worse")).sort("period")
+    flags = changes.filter(pl.col("metric") == key).select(pl.col("month").alias("period"), "worse")
+    return rows.join(flags, on="period", how="left").with_columns(pl.col("worse").fill_null(False)).sort("period")

@@ -1,12 +1,15 @@
-"""Overview: the two main KPIs, the funnel, and the lead generators ranked on the main KPI."""
+"""Overview: the two main KPIs and their trend, the funnel, and the lead generators ranked on the main KPI."""
+
+from datetime import timedelta
 
 import polars as pl
 import streamlit as st
 
 from analytics import i18n
-from analytics.comparison import compare
+from analytics.comparison import compare, month_over_month
+from analytics.periods import Period, pro_rata
 from analytics.registry import FUNNEL, MAIN_KPIS, METRIC_KEYS, metric
-from pages import _charts, _pages, _view, _widgets
+from pages import _charts, _pages, _settings, _view, _widgets
 from pages._widgets import ColumnSpec
 
 v = _view.current()
@@ -53,6 +56,37 @@ if now["paid_without_meeting"]:
 if v.mode == "cohort" and (v.data.last_day - v.period.end).days < 14:
     st.caption(v.t("immature"))
 
+# The main KPIs over time, month by month or week by week, drops (the tables' rule) marked red.
+st.subheader(v.t("overview_trend"))
+grain = st.radio(v.t("trend_grain"), ("month", "week"), horizontal=True, key="overview_trend_grain",
+                 format_func=lambda g: v.t(f"trend_by_{g}"))
+history = v.metrics((grain,), v.scope.whole_history()).sort(grain)
+last_day = v.data.last_day
+if grain == "month":
+    weights = v.month_weights()
+    young = frozenset(weights) if v.mode == "cohort" else frozenset()
+else:
+    # The week of the data end pro rata against the week before; in cohort mode the last two weeks' steps after
+    # booking are not judged (their meetings are mostly still ahead).
+    monday = last_day - timedelta(days=last_day.weekday())
+    weight = pro_rata(Period(monday, monday + timedelta(days=6)), Period(monday - timedelta(days=7),
+                                                                          monday - timedelta(days=1)),
+                      last_day, _settings.working_days())
+    weights = {last_day.strftime("%G-W%V"): weight} if weight < 1 else {}
+    young = frozenset((last_day - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2)) \
+        if v.mode == "cohort" else frozenset()
+history_changes = month_over_month(history.rename({grain: "month"}) if grain != "month" else history,
+                                   weights=weights, immature=young)
+for column, key in zip(st.columns(2), MAIN_KPIS, strict=True):
+    label = metric(key).label(v.lang)
+    with column:
+        _charts.show(_charts.trend, _charts.trend_rows(history, grain, key, history_changes), key, label, label,
+                     v.t(grain), {"drop": v.t("trend_drop"), "flag": v.t("trend_flag")}, mark="bar")
+st.caption(" ".join(part for part in (
+    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang)),
+    v.t("trend_partial", day=i18n.date_label(last_day, v.lang)) if weights else "",
+    v.t("immature") if v.mode == "cohort" else "") if part))
+
 # The funnel: calls ≥ T → booked → confirmed → held → paid.
 st.subheader(v.t("funnel"))
 counts = [now[k] for k in FUNNEL]
@@ -89,7 +123,7 @@ board = (
     .sort("meetings_held", "payments", descending=True)
 )
 main_columns = ["employee", "meetings_held", "held_before", "payments", "payments_before", "revenue",
-                "conv_held_to_paid"]
+                "conv_held_to_paid", "calls_60s", "minutes_on_line"]
 if v.previous is None:
     main_columns = [c for c in main_columns if not c.endswith("_before")]
 worse = board.select("employee").join(

@@ -1,11 +1,15 @@
-"""One lead generator: daily activity against plan, funnel against the floor, month over month, records."""
+"""One lead generator: daily activity against plan, funnel against the floor, month over month (a table and a
+chart), the checks of "many meetings, few payments", records."""
+
+from datetime import timedelta
 
 import polars as pl
 import streamlit as st
 
 from analytics import i18n, records
 from analytics.comparison import month_over_month
-from analytics.periods import working_days
+from analytics.diagnostics import new_sources
+from analytics.periods import Period, pro_rata, working_days
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from pages import _charts, _settings, _view, _widgets
 from pages._widgets import ColumnSpec
@@ -110,6 +114,73 @@ _widgets.downloads(all_months, f"months_{who}", v.lang)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights and v.mode == "cohort":
     st.caption(v.t("immature_month", month=next(iter(weights))))
+
+# Trends: any metric month by month or week by week as a chart, its drops (the table's rule) marked red.
+st.subheader(v.t("trend_title"))
+pick, grain_col, mark_col = st.columns([2, 1, 1])
+if "trend_metric" not in st.session_state:  # the main KPI first; set once, so a language switch keeps the choice
+    st.session_state["trend_metric"] = "meetings_held"
+trend_key = pick.selectbox(v.t("metric"), METRIC_KEYS, format_func=lambda k: metric(k).label(v.lang),
+                           key="trend_metric")
+grain = grain_col.radio(v.t("trend_grain"), ("month", "week"), horizontal=True, key="trend_grain",
+                        format_func=lambda g: v.t(f"trend_by_{g}"))
+mark = mark_col.radio(v.t("trend_mark"), ("line", "bar"), horizontal=True, key="trend_mark",
+                      format_func=lambda m: v.t(f"trend_{m}"))
+if grain == "month":
+    by_period, period_changes, period_weights = all_months, changes, weights
+else:
+    # Weeks are compared like months: each against the one before, the last (data end inside it) pro rata, and in
+    # cohort mode the last two weeks' steps after booking not judged (their meetings are mostly still ahead).
+    by_period = v.metrics(("week",), mine.whole_history()).sort("week")
+    last_day, workdays = v.data.last_day, _settings.working_days()
+    monday = last_day - timedelta(days=last_day.weekday())
+    this_week, week_before = Period(monday, monday + timedelta(days=6)), Period(monday - timedelta(days=7),
+                                                                                monday - timedelta(days=1))
+    week_weight = pro_rata(this_week, week_before, last_day, workdays)
+    last_label = last_day.strftime("%G-W%V")
+    young = frozenset((last_day - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2))
+    period_weights = {last_label: week_weight} if week_weight < 1 else {}
+    period_changes = month_over_month(by_period.rename({"week": "month"}), weights=period_weights,
+                                      immature=young if v.mode == "cohort" else frozenset())
+rows = _charts.trend_rows(by_period, grain, trend_key, period_changes)
+label = metric(trend_key).label(v.lang)
+_charts.show(_charts.trend, rows, trend_key, label, label, v.t(grain), {"drop": v.t("trend_drop"),
+                                                                        "flag": v.t("trend_flag")},
+             mark=mark, percent=metric(trend_key).kind == "ratio")
+st.caption(" ".join(part for part in (
+    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang)),
+    v.t("trend_partial", day=i18n.date_label(v.data.last_day, v.lang)) if period_weights else "",
+    v.t("immature") if v.mode == "cohort" else "") if part))
+
+# Situation 1 of the methodology, "many meetings, few payments": is it the leads, the source or the calls?
+st.subheader(v.t("s1_title"))
+st.caption(v.t("s1_intro"))
+booked = records.meetings(v.data.model, mine.filters())
+qualified = booked.filter(pl.col("is_target").is_not_null())
+nontarget = qualified.filter(~pl.col("is_target")).height
+fresh = new_sources(v.data.model, v.data.last_day)
+from_new = booked.filter(pl.col("source").is_in(list(fresh))).height
+unpaid = records.meetings(v.data.model, mine.filters(), "held_unpaid")
+checks = st.columns(3)
+for column, key, part, whole in ((checks[0], "s1_nontarget", nontarget, qualified.height),
+                                 (checks[1], "s1_new_source", from_new, booked.height),
+                                 (checks[2], "s1_unpaid", unpaid.height, booked.filter(pl.col("held")).height)):
+    column.metric(v.t(key), i18n.percent(part / whole if whole else None, v.lang),
+                  v.t("s1_of", n=i18n.number(part, v.lang), total=i18n.number(whole, v.lang)),
+                  delta_color="off", delta_arrow="off", help=v.t(f"{key}_help"), border=True)
+st.caption(v.md("s1_new_sources_named", sources=", ".join(fresh)) if fresh else v.t("s1_no_new_sources"))
+st.markdown("**" + v.t("s1_listen") + "**")
+if unpaid.is_empty():
+    st.caption(v.t("s1_no_unpaid"))
+else:
+    st.caption(v.t("s1_listen_caption", n=i18n.number(unpaid.height, v.lang)))
+    # records.calls leaves out the call's ID; it is what finds the recording in the telephony, so it is put back.
+    ids = v.data.model.calls.select("started_at", "employee", "duration_s", "lead_id", "call_id").unique(
+        ["started_at", "employee", "duration_s", "lead_id"], keep="first")
+    to_listen = records.calls(v.data.model, mine.filters(), "held_unpaid").join(
+        ids, on=["started_at", "employee", "duration_s", "lead_id"], how="left")
+    _widgets.records_table(to_listen, v.lang, name=f"calls_to_listen_{who}", height=260)
+    st.caption(v.t("s1_no_recording"))
 
 # Where their leads come from.
 st.subheader(v.t("source_mix"))
