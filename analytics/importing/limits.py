@@ -8,9 +8,10 @@ Address space, measured on this project's 2-core machine (Python 3.11, polars + 
 ≈ 0.9 GB before anything is read and 1.1-1.3 GB after a 7 MB CSV, mostly glibc's per-thread malloc arenas
 (64 MB of PROT_NONE reservation each, counted by RLIMIT_AS, never touched). Without a cap, a Python process with
 polars does not even read the demo CSV under 1 GB, and under 256 MB it hangs (hence the wall-clock timeout).
-The child therefore starts with `MALLOC_ARENA_MAX=2`,
-which brings the baseline to ≈ 0.32 GB: the 3 GB default leaves ≈ 2.7 GB for data. The benchmark's 188 MB
-calls export with its 23 MB deals file runs the whole CLI at VmPeak 1.97 GB with the cap (2.76 GB without).
+The child therefore starts with `MALLOC_ARENA_MAX=2`, which brings the baseline to ≈ 0.32 GB (a warm worker with
+polars, fastexcel and the importer imported: ≈ 0.45 GB), so the 3 GB default leaves ≈ 2.6 GB for data. The
+benchmark's 188 MB calls export with its 23 MB deals file runs the whole CLI at VmPeak 1.97 GB with the cap
+(2.76 GB without it: 0.4 GB from the limit); the demo files need 768 MB.
 
 This module does not import Polars: `python -m analytics` imports it to supervise the CLI.
 """
