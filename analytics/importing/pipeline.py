@@ -109,13 +109,23 @@ def combine(files: Sequence[FileImport]) -> schema.Dataset:
     return schema.Dataset.from_frames(**stacked)
 
 
-def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY) -> Bundle:
-    """Import every file that can be read; the ones that cannot are reported, never raised."""
+def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY, isolated: bool = False) -> Bundle:
+    """Import every file that can be read; the ones that cannot are reported, never raised.
+
+    With `isolated`, each file is read in a child process under the import limits (analytics.importing.limits), so a
+    file that would crash or exhaust a reader costs one line instead of the server: the app reads uploads so. The
+    command line is supervised as a whole (`python -m analytics`) and reads in-process.
+    """
     files: list[FileImport] = []
     errors: list[str] = []
     for upload in uploads:
         try:
-            files.append(import_one(upload, memory))
+            if isolated:
+                from analytics.importing.limits import run_limited  # late: the CLI never needs the worker pool
+
+                files.append(run_limited(import_one, upload, memory, name=upload.name))
+            else:
+                files.append(import_one(upload, memory))
         except BadFile as error:
             errors.append(str(error))
     return Bundle(combine(files), tuple(files), tuple(errors))

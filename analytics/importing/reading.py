@@ -446,8 +446,14 @@ def read_raw(content: bytes, name: str) -> RawFile:
     encoding = "binary"
     header: tuple[str, ...] | None = None
     if content.startswith(b"PK\x03\x04"):
+        from analytics.importing.xlsx_guard import check_xlsx  # late: the guard raises this module's BadFile
+
+        check_xlsx(content, name)  # a 1.5 KB workbook can ask a reader for 512 GB: refuse it before any reader
         frame, fmt = _read_excel(content, name), "xlsx"
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
+        from analytics.importing.xlsx_guard import check_ole
+
+        check_ole(content, name, probe=False)
         frame, fmt = _read_excel(content, name), "xls"
     else:
         if not _utf16(content) and content[:8192].count(0) > len(content[:8192]) // 10:
