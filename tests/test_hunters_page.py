@@ -3,7 +3,7 @@ and to counts made by hand from the meetings table."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -133,3 +133,49 @@ def test_a_meeting_with_no_hunter_is_not_set() -> None:
         assert cards(at)[:2] == [("1", "1", i18n.number(1000, lang), i18n.percent(1.0, lang)),
                                  ("1", "0", "0", i18n.percent(0.0, lang))]
         assert "unknown" not in str(next(d.value for d in at.dataframe).to_dict())
+
+
+def hand_floor_deals(last_day: str) -> bytes:
+    """tests/test_diagnostics_hunters.py's floor as an amoCRM-style deals file: in October H1's held → paid falls to
+    17 / 80 = 21.3 % from 40 / 80 = 50 % in September, H2 and H3 to 33 / 80 = 41.3 % each. Every meeting is held the
+    day after booking (at the latest on 26.10) and pays 5 days later; a last deal on `last_day` ends the data."""
+    from tests.test_diagnostics_hunters import PAID
+
+    lines = ["ID;Ответственный;Дата создания сделки;utm_source;Дата назначения встречи;Дата встречи;"
+             "Встреча проведена;Хантер;Дата оплаты;Сумма оплаты"]
+    for (setter, hunter, month), paid in PAID.items():
+        for i in range(40):
+            booked = date(2026, month, 1 + i % 25)
+            held = booked + timedelta(days=1)
+            payment = f"{held + timedelta(days=5):%d.%m.%Y};1000" if i < paid else ";"
+            lines.append(f"{setter}-{hunter}-{month}-{i};{setter};{booked:%d.%m.%Y} 08:00;google;"
+                         f"{booked:%d.%m.%Y} 10:00;{held:%d.%m.%Y};да;{hunter};{payment}")
+    lines.append(f"last;One;{last_day} 09:00;google;;;;;;")
+    return ("\n".join(lines) + "\n").encode("cp1251")
+
+
+def held_to_paid_cards(at) -> dict[str, object]:
+    """{hunter: the held → paid card} of the headline (four cards per hunter, held → paid the fourth)."""
+    names = [md.value.strip("*") for md in at.markdown if md.value.startswith("**") and md.value.endswith("**")]
+    return {name: at.metric[4 * i + 3] for i, name in enumerate(names[:3])}
+
+
+def test_a_hunters_fall_is_red_when_the_payment_window_has_passed() -> None:
+    """Data to 25.11 (October is the last complete month; 26.10 + 30 days = 25.11, so every October meeting has had
+    its payment window): H1's 50 % → 21.3 % is a real drop (red), H2's 50 % → 41.3 % is not (p ≈ 0.13, grey)."""
+    at = open_page("hunter_results", uploads=[Upload("deals.csv", hand_floor_deals("25.11.2026"))])
+    cards_now = held_to_paid_cards(at)
+    # 21.25 % − 50 % is −28.749999… in floating point: the card writes −28.7 (pages/_widgets.delta_text).
+    assert (cards_now["H1"].value, cards_now["H1"].proto.delta) == ("21.3%", "-28.7 pp")
+    assert (cards_now["H2"].value, cards_now["H2"].proto.delta) == ("41.3%", "-8.8 pp")
+    assert cards_now["H1"].proto.color == cards_now["H1"].proto.RED
+    assert cards_now["H2"].proto.color == cards_now["H3"].proto.color == cards_now["H2"].proto.GRAY
+
+
+def test_too_early_to_judge_payments_is_not_red() -> None:
+    """The same October with the data ending 05.11: only meetings held by 06.10 have had their 30 days (20 of H1's
+    80, fewer than the 40 needed), so the same fall is "too early to judge" — grey, not red."""
+    at = open_page("hunter_results", uploads=[Upload("deals.csv", hand_floor_deals("05.11.2026"))])
+    cards_now = held_to_paid_cards(at)
+    assert cards_now["H1"].value == "21.3%"
+    assert cards_now["H1"].proto.color == cards_now["H2"].proto.color == cards_now["H1"].proto.GRAY
