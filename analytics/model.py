@@ -100,20 +100,44 @@ def _spread(rows: pl.Series, values: pl.Series, length: int, fill: pl.Series | s
     ).to_series().alias(values.name)
 
 
-def _normal_phones(phone: pl.Series) -> pl.Series:
-    """`normalize.phone` of every number, computed only for the numbers not already in their normal form.
+def _ascii_digits(text: pl.Expr) -> pl.Expr:
+    """Whether a text (that does not start with a sign) is ASCII digits only: it parses as an integer."""
+    return text.str.to_integer(strict=False).is_not_null()
 
-    Exports written by software mostly carry `7` + ten ASCII digits already; for those the normal form is the
-    number itself, and checking that is far cheaper than the regular expression.
+
+def _common_layouts(text: pl.Expr) -> pl.Expr:
+    """`normalize.phone` for the two layouts most exports use besides `7…`, without the regular expression;
+    null for anything else. `8` + ten digits (telephony) → `7` + the ten; `+7 (900) 001-00-02` (CRMs) → its digits.
+    Exact: each layout is checked character by character, all ASCII, so the digits are exactly what `\\D` removal
+    would leave."""
+    crm_digits = pl.concat_str(pl.lit("7"), text.str.slice(4, 3), text.str.slice(9, 3), text.str.slice(13, 2),
+                               text.str.slice(16, 2))
+    crm = ((text.str.len_bytes() == 18) & (text.str.len_chars() == 18) & text.str.starts_with("+7 (")
+           & (text.str.slice(7, 2) == ") ") & (text.str.slice(12, 1) == "-") & (text.str.slice(15, 1) == "-")
+           & _ascii_digits(crm_digits))
+    trunk_eight = (text.str.len_bytes() == 11) & text.str.starts_with("8") & _ascii_digits(text)
+    return pl.when(trunk_eight).then(pl.lit("7") + text.str.slice(1)).when(crm).then(crm_digits)
+
+
+def _normal_phones(phone: pl.Series) -> pl.Series:
+    """`normalize.phone` of every number, with the regular expression only for numbers in no common layout.
+
+    Exports written by software mostly carry `7` + ten ASCII digits already: for those the normal form is the
+    number itself, and checking that is far cheaper than the regular expression. Telephony's `8…` and CRMs'
+    `+7 (…) …-…-…` are rebuilt by slicing; whatever is left goes through `normalize.phone`.
     """
     text = pl.col(phone.name)
-    written_normally = (text.str.len_bytes() == 11) & text.str.starts_with("7") & text.str.to_integer(
-        strict=False).is_not_null()
+    written_normally = (text.str.len_bytes() == 11) & text.str.starts_with("7") & _ascii_digits(text)
     others = phone.to_frame().select((text.is_not_null() & ~written_normally).arg_true()).to_series()
     if others.is_empty():
         return phone.alias("phone_norm")
-    # Lazy, so that the digits the branches of `normalize.phone` share are extracted once.
-    fixed = phone.gather(others).to_frame().lazy().select(normalize.phone(text)).collect().to_series()
+    written = phone.gather(others)
+    fixed = written.to_frame().lazy().select(_common_layouts(text)).collect().to_series()
+    rest = fixed.is_null().arg_true()
+    if not rest.is_empty():
+        # Lazy, so that the digits the branches of `normalize.phone` share are extracted once.
+        odd = written.gather(rest).to_frame().lazy().select(normalize.phone(text)).collect().to_series()
+        fixed = _spread(rest, odd, fixed.len(), fill=fixed)
     return _spread(others, fixed, phone.len(), fill=phone).alias("phone_norm")
 
 
