@@ -3,6 +3,7 @@ and to counts made by hand from the meetings table."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import polars as pl
@@ -154,6 +155,13 @@ def hand_floor_deals(last_day: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("cp1251")
 
 
+def red_cells_by_month(at) -> str:
+    """The CSS of the month-over-month table (held → paid per hunter): the cells painted as drops."""
+    table = next(d for d in at.dataframe if "2026-10" in d.value.columns)
+    assert list(table.value["hunter"]) == ["H1", "H2", "H3"] and list(table.value.columns)[-1] == "2026-10"
+    return table.proto.arrow_data.styler.styles
+
+
 def held_to_paid_cards(at) -> dict[str, object]:
     """{hunter: the held → paid card} of the headline (four cards per hunter, held → paid the fourth)."""
     names = [md.value.strip("*") for md in at.markdown if md.value.startswith("**") and md.value.endswith("**")]
@@ -170,6 +178,8 @@ def test_a_hunters_fall_is_red_when_the_payment_window_has_passed() -> None:
     assert (cards_now["H2"].value, cards_now["H2"].proto.delta) == ("41.3%", "-8.8 pp")
     assert cards_now["H1"].proto.color == cards_now["H1"].proto.RED
     assert cards_now["H2"].proto.color == cards_now["H3"].proto.color == cards_now["H2"].proto.GRAY
+    # Month over month the same: H1's October (row 0, column 2: hunter, 2026-09, 2026-10) alone is red.
+    assert re.findall(r"row(\d+)_col(\d+)", red_cells_by_month(at)) == [("0", "2")]
 
 
 def test_too_early_to_judge_payments_is_not_red() -> None:
@@ -179,3 +189,4 @@ def test_too_early_to_judge_payments_is_not_red() -> None:
     cards_now = held_to_paid_cards(at)
     assert cards_now["H1"].value == "21.3%"
     assert cards_now["H1"].proto.color == cards_now["H2"].proto.color == cards_now["H1"].proto.GRAY
+    assert "background-color" not in red_cells_by_month(at)
