@@ -48,10 +48,10 @@ floor = v.metrics(scope=v.scope.for_people(None)).row(0, named=True)
 floor_label = v.t("floor_average")
 
 # Headline: each person's main numbers, then the sentence that says who is ahead.
-per_row = 4
+# Up to four cards a row, the numbers stacked in each (side by side, "Проведение → оплата" is cut at 1440 px).
+per_row = min(len(chosen), 4)
 for start in range(0, len(chosen), per_row):
-    columns = st.columns(per_row)
-    for column, who in zip(columns, chosen[start:start + per_row], strict=False):
+    for column, who in zip(st.columns(per_row), chosen[start:start + per_row], strict=False):
         row = rows[who]
         with column.container(border=True):
             st.markdown("**" + _widgets.escape(who) + "**")
