@@ -217,14 +217,19 @@ def test_russian_journey_through_every_screen(server: str, browser: Browser) -> 
 
 def fix_lead_id_mapping(page: Page, column: str) -> None:
     """In the first mapping grid, set the file column of lead_id (row 0, column 'File column') by keyboard, as a
-    person would: focus the grid's first cell, three cells right, open the cell's choice, type, confirm."""
+    person would, each step waiting for the grid to show it took the previous one: the grid has the focus, the
+    cell's choice is open, the option is offered, the edit reran the page."""
     grid = page.get_by_test_id("stDataFrame").first
     grid.scroll_into_view_if_needed()
     grid.click(position={"x": 30, "y": 35 + 17})  # the first cell of the first row (a header and rows of 35 px)
+    expect(grid.get_by_test_id("data-grid-canvas")).to_be_focused()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    page.keyboard.type(column)
+    choice = page.locator("#portal").get_by_role("combobox")
+    expect(choice).to_be_focused()
+    choice.fill(column)
+    expect(page.locator("#portal").get_by_text(column, exact=True)).to_be_visible()
     act(page, lambda: page.keyboard.press("Enter"))  # the edit reruns the page
     expect(grid.locator("#glide-cell-3-0")).to_have_text(column)
 
