@@ -10,6 +10,7 @@ from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from pages import _charts, _view, _widgets
 
 PICKED = "compare_people"  # the session key of the people compared
+FOLLOWED = "compare_people_sidebar"  # the sidebar's people the default was taken from
 
 
 def default_people(v: _view.View, everyone: list[str]) -> list[str]:
@@ -33,8 +34,12 @@ everyone = list(v.data.employees)
 if len(everyone) < 2:
     st.info(v.t("no_people"), icon=":material/info:")
     st.stop()
-if PICKED not in st.session_state or any(p not in everyone for p in st.session_state[PICKED]):
+# The default is chosen again when the sidebar's people change (the user moved on) or a name left the data.
+sidebar_people = tuple(v.people or ())
+if (PICKED not in st.session_state or st.session_state.get(FOLLOWED) != sidebar_people
+        or any(p not in everyone for p in st.session_state[PICKED])):
     st.session_state[PICKED] = default_people(v, everyone)
+    st.session_state[FOLLOWED] = sidebar_people
 chosen: list[str] = st.multiselect(v.t("compare_pick"), everyone, key=PICKED)
 if len(chosen) < 2:
     st.info(v.t("compare_need_two"), icon=":material/info:")
@@ -88,7 +93,7 @@ st.caption(v.t("compare_table_caption"))
 raw = pl.DataFrame({"metric": list(METRIC_KEYS),
                     **{who: [rows[who][k] for k in METRIC_KEYS] for who in chosen},
                     "floor": [floor[k] for k in METRIC_KEYS]}, strict=False)
-_widgets.downloads(raw, "compare_" + "_".join(chosen), v.lang)
+_widgets.downloads(raw, f"{v.t('page_compare')}_{v.period.start:%Y-%m-%d}_{v.period.end:%Y-%m-%d}", v.lang)
 
 # ONE chart: each conversion per person (and the floor) with its 95 % Wilson interval.
 st.subheader(v.t("compare_chart"))

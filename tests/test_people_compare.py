@@ -143,3 +143,22 @@ def test_one_person_is_not_a_comparison(lang: str) -> None:
     assert not at.exception
     assert at.info[-1].value == i18n.t("compare_need_two", lang)
     assert not at.dataframe
+
+
+def test_a_new_sidebar_choice_replaces_the_compared_people() -> None:
+    at = open_compare()
+    assert at.multiselect(key="compare_people").value == ["Петров Иван", "Морозова Екатерина"]
+    at.sidebar.multiselect(key="f_people").set_value(["Попова Мария", "Волков Алексей"]).run()
+    assert not at.exception
+    assert at.multiselect(key="compare_people").value == ["Попова Мария", "Волков Алексей"]
+    # a choice made on the screen stays while the sidebar does not change
+    at.multiselect(key="compare_people").set_value(["Попова Мария", "Петров Иван", "Волков Алексей"]).run()
+    assert at.multiselect(key="compare_people").value == ["Попова Мария", "Петров Иван", "Волков Алексей"]
+    assert list(at.dataframe[0].value.columns) == ["label", "p0", "p1", "p2", "floor"]
+
+
+def test_the_download_is_named_after_the_screen_and_the_period() -> None:
+    at = open_compare("ru")
+    # the file is built only when clicked; its name is the button's key (`csv_<name>`, `xlsx_<name>`)
+    ids = sorted(b.proto.id.split("-", 2)[-1] for b in at.get("download_button"))  # `$$ID-<hash>-<key>`
+    assert ids == ["csv_Сравнение лидорубов_2026-10-01_2026-10-31", "xlsx_Сравнение лидорубов_2026-10-01_2026-10-31"]
