@@ -373,12 +373,12 @@ def _ripe_by_hunter(context: DiagnosisContext, scope: ScopeChanges, period: Peri
     return {row["hunter"]: (int(row["paid"]), int(row["held"])) for row in grouped.iter_rows(named=True)}
 
 
-def _fell(x1: int, n1: int, x2: int, n2: int, threshold: float) -> bool:
+def _fell(x1: int, n1: int, x2: int, n2: int, threshold: float, alpha: float = 0.05) -> bool:
     """Rate x1/n1 is below x2/n2 by at least `threshold` (relative) and significantly (two-proportion test)."""
     if n1 == 0 or n2 == 0 or x2 == 0:
         return False
     p = float(proportion_p_value(*(np.array([v], dtype=float) for v in (x1, n1, x2, n2)))[0])
-    return p < 0.05 and (x1 / n1) / (x2 / n2) - 1 <= -threshold
+    return p < alpha and (x1 / n1) / (x2 / n2) - 1 <= -threshold
 
 
 def hunter_at_fault(context: DiagnosisContext, scope: ScopeChanges) -> dict[str, Any] | None:
@@ -401,6 +401,57 @@ def hunter_at_fault(context: DiagnosisContext, scope: ScopeChanges) -> dict[str,
             "paid_before": before[hunter][0], "held_before": before[hunter][1],
             "others_paid_now": others_now[0], "others_held_now": others_now[1],
             "others_paid_before": others_before[0], "others_held_before": others_before[1]}
+
+
+MATRIX_ALPHA = 0.01  # a lead generator × hunter matrix makes dozens of comparisons at once: only strong ones count
+
+
+def _at_most_the_others(cell: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> bool:
+    """A lead generator's cell pays no better than the same hunter's meetings of the other lead generators."""
+    theirs = [r for r in rows if r["hunter"] == cell["hunter"] and r["employee"] != cell["employee"]]
+    held = sum(r["meetings_held"] for r in theirs)
+    return held == 0 or cell["payments"] * held <= sum(r["payments"] for r in theirs) * cell["meetings_held"]
+
+
+def matrix_outliers(pairs: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD,
+                    min_meetings: int = MIN_HUNTER_MEETINGS) -> list[dict[str, Any]]:
+    """Read the lead generator × hunter matrix of held → paid (`employee`, `hunter`, `meetings_held`, `payments`)
+    the way a head of sales asks it: whose meetings fail with one hunter (the hunter's problem) and whose fail with
+    every hunter (the lead generator's).
+
+    - `kind="hunter"`: one cell of a lead generator is significantly below the same person's meetings with the other
+      hunters together (and it is the only such cell);
+    - `kind="setter"`: no single cell stands out, but the person's meetings pay significantly less than the other
+      lead generators' together, and less with every hunter than that hunter's meetings of the others.
+
+    Significance is a one-sided two-proportion test at MATRIX_ALPHA with a relative fall of at least `threshold`;
+    cells with fewer than `min_meetings` held meetings (on either side) are not judged.
+    """
+    rows = pairs.select("employee", "hunter", "meetings_held", "payments").to_dicts()
+    total_paid, total_held = sum(r["payments"] for r in rows), sum(r["meetings_held"] for r in rows)
+    found: list[dict[str, Any]] = []
+    for setter in sorted({r["employee"] for r in rows}):
+        mine = [r for r in rows if r["employee"] == setter]
+        paid, held = sum(r["payments"] for r in mine), sum(r["meetings_held"] for r in mine)
+        flagged = []
+        for cell in mine:
+            others_paid, others_held = paid - cell["payments"], held - cell["meetings_held"]
+            if min(cell["meetings_held"], others_held) >= min_meetings and _fell(
+                    cell["payments"], cell["meetings_held"], others_paid, others_held, threshold, MATRIX_ALPHA):
+                flagged.append({"employee": setter, "kind": "hunter", "hunter": cell["hunter"],
+                                "paid": cell["payments"], "held": cell["meetings_held"],
+                                "others_paid": others_paid, "others_held": others_held})
+        if len(flagged) == 1:
+            found += flagged
+            continue
+        if flagged or min(held, total_held - held) < min_meetings or not _fell(
+                paid, held, total_paid - paid, total_held - held, threshold, MATRIX_ALPHA):
+            continue
+        every = all(_at_most_the_others(cell, rows) for cell in mine)
+        if every:
+            found.append({"employee": setter, "kind": "setter", "hunter": None, "paid": paid, "held": held,
+                          "others_paid": total_paid - paid, "others_held": total_held - held})
+    return found
 
 
 # ---- the rules ------------------------------------------------------------------------------------------------

@@ -704,6 +704,28 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Calls and leads are no hunter's work, so they are not here.",
     ),
     "col_credited": ("Засчитана", "Credited"),
+    "hunters_matrix_hunter": (
+        "{employee}: встречи оплачиваются хуже только у одного хантера — {hunter}: {rate} ({paid} из {held}) против "
+        "{others} у остальных хантеров. Вопрос к хантеру.",
+        "{employee}: meetings pay less with one hunter only — {hunter}: {rate} ({paid} of {held}) against {others} "
+        "with the other hunters. A question for the hunter.",
+    ),
+    "hunters_matrix_setter": (
+        "{employee}: встречи оплачиваются хуже у всех хантеров — {rate} ({paid} из {held}) против {others} у "
+        "остальных лидорубов. Вопрос к лидорубу: каких клиентов и с какими ожиданиями он приводит.",
+        "{employee}: meetings pay less with every hunter — {rate} ({paid} of {held}) against {others} for the "
+        "other lead generators. A question for the lead generator: which clients, with what expectations.",
+    ),
+    "hunters_matrix_none": (
+        "Ни у одного лидоруба встречи не оплачиваются заметно хуже ни у одного хантера, ни у всех сразу.",
+        "No lead generator's meetings pay markedly less with one hunter, or with all of them.",
+    ),
+    "hunters_matrix_basis": (
+        "Вывод — только по встречам периода, у которых истёк срок оплаты ({window}; таких {ripe} из {held}), и "
+        "только при заметной разнице (тест двух долей, p < 0,01, не меньше 10 встреч с каждой стороны).",
+        "Judged only on the period's meetings whose payment window ({window}) has passed ({ripe} of {held}), and "
+        "only on a marked difference (two-proportion test, p < 0.01, at least 10 meetings on each side).",
+    ),
 }
 
 

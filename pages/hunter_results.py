@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics import i18n, records
 from analytics.comparison import compare, month_over_month, wilson_interval
+from analytics.diagnostics import matrix_outliers
 from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, Readiness, mature_facts, metrics_on_mature, sum_mature
 from analytics.metrics import Filters, filter_facts
 from analytics.model import UNKNOWN_HUNTER
@@ -65,7 +66,7 @@ def paid_drops(current: Filters, previous: Filters, by: list[str]) -> pl.DataFra
     return joined.select(*by, (pl.col("worse") & pl.Series(enough, dtype=pl.Boolean)).alias("worse"))
 
 
-mature = mature_facts(v.data.model, v.data.last_day, DEFAULT_PAYMENT_WINDOW_DAYS) if v.mode == "cohort" else None
+mature = mature_facts(v.data.model, v.data.last_day, DEFAULT_PAYMENT_WINDOW_DAYS)
 
 
 # The headline: per hunter, the period against the previous one; a drop is red by the usual rule.
@@ -166,6 +167,21 @@ _charts.show(_charts.rate_matrix, matrix.select("employee", "hunter", pl.col(PAI
              {"employee": v.t("employee"), "hunter": v.t("hunter"), "rate": metric(PAID).label(v.lang),
               "label": v.t("hunters_cell"), "low": v.t("ci_low"), "high": v.t("ci_high")})
 st.caption(v.t("hunters_matrix_caption"))
+# Read for the head of sales: whose meetings fail with one hunter, whose with every hunter (on ripe meetings only).
+ripe = sum_mature(filter_facts(mature, v.filters), ["employee", "hunter"])
+outliers = matrix_outliers(ripe.select("employee", "hunter", pl.col("held_ripe").alias("meetings_held"),
+                                       pl.col("paid_ripe").alias("payments")))
+for outlier in outliers:
+    st.markdown("- " + v.md(
+        f"hunters_matrix_{outlier['kind']}", employee=outlier["employee"], hunter=shown(outlier["hunter"] or ""),
+        rate=i18n.percent(outlier["paid"] / outlier["held"], v.lang), paid=i18n.number(outlier["paid"], v.lang),
+        held=i18n.number(outlier["held"], v.lang),
+        others=i18n.percent(outlier["others_paid"] / outlier["others_held"], v.lang)))
+if not outliers:
+    st.markdown(v.t("hunters_matrix_none"))
+st.caption(v.t("hunters_matrix_basis", window=i18n.count_phrase(DEFAULT_PAYMENT_WINDOW_DAYS, "days", v.lang),
+               ripe=i18n.number(ripe["held_ripe"].sum(), v.lang),
+               held=i18n.number(ripe["meetings_held"].sum(), v.lang)))
 _widgets.metric_table(matrix.drop("label"), v.lang, name="setter_by_hunter", columns={
     "hunter": hunter_spec, "low": ColumnSpec(v.t("ci_low"), "ratio"), "high": ColumnSpec(v.t("ci_high"), "ratio")})
 

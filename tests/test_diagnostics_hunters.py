@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from analytics import i18n
-from analytics.diagnostics import Finding, diagnose
+from analytics.diagnostics import Finding, diagnose, matrix_outliers
 from analytics.model import prepare
 from analytics.schema import Dataset
 
@@ -87,3 +87,30 @@ def test_a_fall_spread_over_every_hunter_names_none(findings: dict[str | None, F
     assert "hunter" not in spread.evidence
     assert "H1" not in spread.message("en") and "хантер" not in spread.message("ru")
 
+
+
+def test_the_matrix_tells_the_hunters_problem_from_the_lead_generators() -> None:
+    """Held → paid of three lead generators with three hunters (paid / held):
+
+        P: H1 5 / 40, H2 20 / 40, H3 20 / 40   — fails with H1 only: 12.5 % against 40 / 80 = 50 % (z ≈ −3.9)
+        Q: H1 6 / 40, H2 6 / 40, H3 6 / 40     — fails with everyone: 18 / 120 = 15 % against the others'
+                                                 105 / 240 = 43.75 % (z ≈ −5.4), no cell below Q's other cells
+        R: 20 / 40 with every hunter           — nothing to say
+        S: H1 1 / 9, H2 20 / 40                — H1 has 9 meetings, too few to judge
+    """
+    pairs = pl.DataFrame({
+        "employee": ["P"] * 3 + ["Q"] * 3 + ["R"] * 3 + ["S"] * 2,
+        "hunter": ["H1", "H2", "H3"] * 3 + ["H1", "H2"],
+        "meetings_held": [40] * 9 + [9, 40],
+        "payments": [5, 20, 20, 6, 6, 6, 20, 20, 20, 1, 20],
+    })
+    assert matrix_outliers(pairs) == [
+        {"employee": "P", "kind": "hunter", "hunter": "H1", "paid": 5, "held": 40, "others_paid": 40,
+         "others_held": 80},
+        {"employee": "Q", "kind": "setter", "hunter": None, "paid": 18, "held": 120, "others_paid": 5 + 40 + 60 + 21,
+         "others_held": 120 + 120 + 49},
+    ]
+    # Q's meetings with H1 paying better than the others' with H1 (P 5, R 20, S 1 of 89): no longer "every hunter".
+    better = pairs.with_columns(pl.when((pl.col("employee") == "Q") & (pl.col("hunter") == "H1")).then(12)
+                                .otherwise(pl.col("payments")).alias("payments"))
+    assert [o["employee"] for o in matrix_outliers(better)] == ["P"]

@@ -59,6 +59,8 @@ def test_hunters_headline_matches_the_engine_and_the_hand_counts(lang: str, demo
     _, high_worst = wilson_interval([33], [129])
     assert low_best[0] < high_worst[0]
     assert any(c.value == i18n.t("hunters_unsure", lang) for c in at.caption)
+    # The demo's hunters are drawn at random: no lead generator × hunter cell stands out.
+    assert any(md.value == i18n.t("hunters_matrix_none", lang) for md in at.markdown)
 
 
 def test_the_matrix_cell_is_counted_by_hand_from_the_meetings(demo_model) -> None:  # noqa: F811
@@ -178,6 +180,11 @@ def test_a_hunters_fall_is_red_when_the_payment_window_has_passed() -> None:
     assert (cards_now["H2"].value, cards_now["H2"].proto.delta) == ("41.3%", "-8.8 pp")
     assert cards_now["H1"].proto.color == cards_now["H1"].proto.RED
     assert cards_now["H2"].proto.color == cards_now["H3"].proto.color == cards_now["H2"].proto.GRAY
+    # The matrix read for the head of sales: One's meetings fail with H1 only (4 / 40 against H2 and H3's 40 / 80);
+    # All's fail with every hunter alike (13 / 40 each), but 39 / 120 against One's 44 / 120 is no marked difference.
+    bullets = [md.value for md in at.markdown if md.value.startswith("- ")]
+    assert bullets == ["- One: meetings pay less with one hunter only — H1: 10\\.0% (4 of 40) against 50\\.0% with the "
+                       "other hunters. A question for the hunter."]
     # Month over month the same: H1's October (row 0, column 2: hunter, 2026-09, 2026-10) alone is red.
     assert re.findall(r"row(\d+)_col(\d+)", red_cells_by_month(at)) == [("0", "2")]
 
