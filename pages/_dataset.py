@@ -1,8 +1,14 @@
-"""The session's data: the uploaded files (or the demo), imported, prepared and described once per content.
+"""The session's data: the team's workspace, the files this session uploaded and has not imported (a preview), or
+the demo while the workspace is empty; imported, prepared and described once per content.
 
-Owns the caches. Uploaded files live only in this browser session's state. Every cache is keyed by a digest of the
-content (and of the settings that change the result), so two sessions can share an entry only by uploading the
-same bytes; the caches are bounded (`max_entries`), because a dataset can take gigabytes.
+The workspace (analytics/workspace.py) is one DuckDB file: `SALES_FLOOR_WORKSPACE`, else
+`$XDG_DATA_HOME/sales-floor/workspace.duckdb`, else `~/.local/share/sales-floor/workspace.duckdb`. A link may name
+another workspace of the same folder by its file stem (`?ws=north`); see `workspace_for`.
+
+Owns the caches. Uploaded files live only in this browser session's state until they are imported. Every cache is
+keyed by a digest of the content (and of the settings that change the result) or by the workspace's version, so
+two sessions share an entry only by uploading the same bytes or by opening the same workspace; the caches are
+bounded (`max_entries`), because a dataset can take gigabytes.
 """
 
 from __future__ import annotations
@@ -10,21 +16,26 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 
+import duckdb
 import polars as pl
 import streamlit as st
 
 from analytics import i18n, people, settings
-from analytics.importing.pipeline import Bundle, Memory, Upload, import_files
+from analytics.importing.pipeline import Bundle, Memory, Upload, import_files, provided_tables
 from analytics.metrics import Mode, facts
 from analytics.model import Prepared, prepare, span
 from analytics.periods import data_end
+from analytics.workspace import Workspace, WorkspaceBusy
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+from pages._widgets import escape
 
 DEMO_FILES = (DEALS_FILE, CALLS_FILE)
 PERSON_ALIASES = "person_aliases"
@@ -43,6 +54,10 @@ def digest(uploads: list[Upload]) -> str:
     return h.hexdigest()
 
 
+# How many datasets (imported files or a workspace's version, with their model) the process keeps: each can take
+# gigabytes, and a server shared by a team meets a new one with every import; the least recently used goes first.
+DATASETS = 4
+
 # The imported data and everything derived from it are kept with st.cache_resource: the same objects on every
 # rerun, without the copy st.cache_data makes (which costs more than the page for a large export). They are never
 # modified, and every key is a digest of the content, so a session only meets an entry by having the same bytes.
@@ -55,8 +70,102 @@ MAPPINGS = "mappings"
 STAGE_STEPS = "stage_steps"
 
 
+# ---- the workspace ----------------------------------------------------------------------------------------------
+
+WORKSPACE_ENV = "SALES_FLOOR_WORKSPACE"
+WORKSPACE_SUFFIX = ".duckdb"
+WS_STEM = "_ws"  # session key: the stem of the workspace a link named (the URL reader sets it once per session)
+SNAPSHOT = "_settings_snapshot"  # session key: (workspace path, version, settings.Snapshot) read this run
+# A stem names a file of the default workspace's folder and nothing else: no separator, no leading dot.
+_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def default_workspace() -> Path:
+    """The team's workspace file: `SALES_FLOOR_WORKSPACE`, else under the user's data directory (XDG)."""
+    configured = os.environ.get(WORKSPACE_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "sales-floor" / f"workspace{WORKSPACE_SUFFIX}"
+
+
+def workspace_for(stem: str | None) -> Path | None:
+    """The workspace a link names by its file stem, or None when there is no such workspace to open.
+
+    No stem, or the default's own stem, is the default workspace (which may not exist yet: the first import
+    creates it). Any other stem must be an existing `<stem>.duckdb` beside the default: a link can open only the
+    workspaces the server's operator put in that folder, never a path of its choosing.
+    """
+    default = default_workspace()
+    if not stem or stem == default.stem:
+        return default
+    if not _STEM.fullmatch(stem):
+        return None
+    path = default.with_name(stem + WORKSPACE_SUFFIX)
+    return path if path.is_file() else None
+
+
+class WorkspaceMissing(Exception):
+    """The link names a workspace this server does not have."""
+
+
+def workspace_path() -> Path:
+    """The session's workspace file (the link's, else the default); WorkspaceMissing when the link's is absent."""
+    stem = st.session_state.get(WS_STEM)
+    path = workspace_for(stem)
+    if path is None:
+        raise WorkspaceMissing(str(stem))
+    return path
+
+
+def workspace() -> Workspace:
+    return Workspace(workspace_path())
+
+
+def _safe_stem() -> str:
+    with contextlib.suppress(WorkspaceMissing):
+        return workspace_path().stem
+    return str(st.session_state.get(WS_STEM))
+
+
+_ADOPTED: set[str] = set()  # workspaces this process already offered the old JSON settings to
+_ADOPTING = threading.Lock()
+
+
+def adopt_folder_settings(target: Workspace) -> list[str]:
+    """Copy the settings of the old JSON folder (`SALES_FLOOR_SETTINGS` or ~/.sales_floor) into a workspace that
+    has no data and no settings yet, once: the names copied. The folder is never written again."""
+    with _ADOPTING:
+        if str(target.path) in _ADOPTED:
+            return []
+        _ADOPTED.add(str(target.path))
+        folder = settings.Folder()
+        found = {s.name: value for s in settings.SETTINGS if (value := folder.get_setting(s.name)) is not None}
+        if not found or not target.is_empty() \
+                or any(target.get_setting(s.name) is not None for s in settings.SETTINGS):
+            return []
+        for name, value in found.items():
+            target.set_setting(name, value)
+        return sorted(found)
+
+
+def settings_snapshot() -> settings.Snapshot:
+    """The session workspace's settings, validated: read once per version, so a page's many questions cost one
+    read (saving a setting changes the version)."""
+    target = workspace()
+    version = target.version()
+    kept = st.session_state.get(SNAPSHOT)
+    if kept is not None and kept[0] == str(target.path) and kept[1] == version:
+        return kept[2]
+    snap = settings.snapshot(target, target.path.name)
+    st.session_state[SNAPSHOT] = (str(target.path), version, snap)
+    return snap
+
+
 def memory() -> Memory:
-    return Memory(settings.load(MAPPINGS, {}), settings.load(STAGE_STEPS, {}))
+    """The confirmed mappings and stage steps of the session's workspace, for reading the next file the same way."""
+    snap = settings_snapshot()
+    return Memory(snap.mappings, snap.stage_steps)
 
 
 # Two sessions may ask for a dataset nobody has loaded yet (two first visits to a fresh server). Each dataset is
@@ -77,7 +186,7 @@ def loading(key: str) -> Iterator[None]:
         yield
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=DATASETS)
 def load_bundle(key: str, memory_json: str, _uploads: list[Upload]) -> Bundle:
     """Import the files (cached by `key`, the digest of their content, and by what the user confirmed before)."""
     remembered = json.loads(memory_json)
@@ -85,7 +194,7 @@ def load_bundle(key: str, memory_json: str, _uploads: list[Upload]) -> Bundle:
         return import_files(_uploads, Memory(remembered["mappings"], remembered["steps"]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=DATASETS)
 def load_model(key: str, aliases_json: str, _bundle: Bundle) -> Prepared:
     aliases = json.loads(aliases_json)
     return prepare(_bundle.dataset, person_aliases=aliases["people"], source_aliases=aliases["sources"])
@@ -97,7 +206,44 @@ def load_facts(key: str, mode: Mode, min_call_seconds: int, _model: Prepared) ->
 
 
 def aliases() -> dict[str, dict[str, str]]:
-    return {"people": settings.load(PERSON_ALIASES, {}), "sources": settings.load(SOURCE_ALIASES, {})}
+    """The people merges and source aliases of the session's workspace (the CLI's `--workspace` applies the same)."""
+    snap = settings_snapshot()
+    return {"people": dict(snap.person_aliases), "sources": dict(snap.source_aliases)}
+
+
+@dataclass(frozen=True)
+class StoredBundle(Bundle):
+    """A workspace's current records: no files to show (the import history tells them), and the tables its
+    imported files could fill, from the mappings the history kept."""
+
+    tables: frozenset[str] = frozenset()
+
+    @property
+    def available(self) -> frozenset[str]:
+        return self.tables
+
+
+@dataclass(frozen=True)
+class Stored:
+    bundle: StoredBundle
+    batches: int
+
+
+# A workspace is loaded once per version (every import, undo and settings save makes a new one): the stored typed
+# tables, DuckDB → Arrow → Polars, with no file parsed again. Few entries: each holds a whole dataset, and the
+# older versions of a workspace are never asked for again (least recently used goes first).
+@st.cache_resource(show_spinner=False, max_entries=3)
+def load_stored(path: str, version: str) -> Stored | None:
+    """The workspace's data at `version`, or None while it holds no import."""
+    target = Workspace(path)
+    history = target.history()
+    if not history:
+        return None
+    tables: set[str] = set()
+    for batch in history:
+        for file in batch["files"]:
+            tables |= provided_tables(file["kind"], file.get("mapping") or {})
+    return Stored(StoredBundle(target.dataset(), (), (), frozenset(tables)), len(history))
 
 
 @dataclass(frozen=True)
@@ -111,6 +257,8 @@ class Loaded:
     employees: tuple[str, ...]
     sources: tuple[str, ...]
     true_span: tuple[date, date] | None = None  # the data's own first and last day, when they lie out of range
+    workspace: str | None = None  # the workspace's name when the data are its imports (not a preview, not the demo)
+    batches: int = 0  # how many imports the workspace holds
 
 
 # The pages work out periods, months and calendars from the data's span. A typo in a file (year 9999, year 1)
@@ -159,11 +307,26 @@ def _file_name(shown: str) -> str:
     return re.sub(r" \(\d+\)$", "", shown)
 
 
-def on_upload() -> None:
+UPLOADER_ROUND = "_uploader_round"  # bumped when the preview is imported or discarded: a fresh, empty uploader
+
+
+def uploader_key() -> str:
+    """The uploader widget's key: a new one after an import, so the imported files leave the widget too."""
+    round_ = st.session_state.get(UPLOADER_ROUND, 0)
+    return "uploader" if not round_ else f"uploader_{round_}"
+
+
+def on_upload(key: str = "uploader") -> None:
     """The uploader changed: the session's files are what it holds now (choices kept for files kept)."""
-    files = st.session_state.get("uploader") or []
+    files = st.session_state.get(key) or []
     st.session_state["uploads"] = merge_uploads([(f.name, f.getvalue()) for f in files],
                                                 st.session_state.get("uploads") or [])
+
+
+def forget_uploads() -> None:
+    """End the session's preview (its files were imported, or set aside): the workspace's data show again."""
+    st.session_state["uploads"] = []
+    st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -194,18 +357,54 @@ def load_dataset(uploads: list[Upload], memory_json: str, alias_json: str) -> tu
 
 
 def load_current() -> Loaded:
+    """This session's data: its preview uploads, else the workspace's imports, else the demo (read-only).
+
+    A link to a workspace this server does not have stops the page with one clear error: showing the demo instead
+    would pass invented numbers off as a colleague's.
+    """
+    lang = st.session_state.get("lang", "en")
+    try:
+        target = workspace()
+        adopt_folder_settings(target)
+        snap = settings_snapshot()
+    except WorkspaceMissing as missing:
+        st.error(i18n.t("ws_missing", lang, name=escape(missing), folder=escape(default_workspace().parent)),
+                 icon=":material/error:")
+        st.stop()
+        raise  # st.stop ends the run; this line only tells the type checker
+    except WorkspaceBusy:
+        st.warning(i18n.t("ws_busy", lang), icon=":material/hourglass_top:")
+        st.stop()
+        raise
+    except (OSError, duckdb.Error) as error:  # a folder it cannot write its lock in, a file that is not DuckDB
+        reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[0]
+        st.error(i18n.t("ws_unusable", lang, name=escape(_safe_stem()), reason=escape(reason)),
+                 icon=":material/error:")
+        st.stop()
+        raise
+    alias_json = json.dumps({"people": snap.person_aliases, "sources": snap.source_aliases}, ensure_ascii=False,
+                            sort_keys=True)
+    preview = st.session_state.get("uploads") or []
+    if not preview:
+        version = target.version()
+        key = hashlib.sha256(f"{target.path}\0{version}".encode()).hexdigest()
+        with st.spinner(i18n.t("reading_files", lang)), loading(key):
+            stored = None if version == "empty" else load_stored(str(target.path), version)
+            if stored is not None:
+                model = load_model(key, alias_json, stored.bundle)
+        if stored is not None:
+            return replace(describe(key, stored.bundle, model), demo=False, workspace=target.path.stem,
+                           batches=stored.batches)
     uploads, demo = current_uploads()
-    alias_json = json.dumps(aliases(), ensure_ascii=False, sort_keys=True)
-    remembered = memory()
-    memory_json = json.dumps({"mappings": remembered.mappings, "steps": remembered.steps}, ensure_ascii=False,
+    memory_json = json.dumps({"mappings": snap.mappings, "steps": snap.stage_steps}, ensure_ascii=False,
                              sort_keys=True)
-    with st.spinner(i18n.t("reading_files", st.session_state.get("lang", "en"))):
+    with st.spinner(i18n.t("reading_files", lang)):
         key, bundle, model = load_dataset(uploads, memory_json, alias_json)
     model_key = hashlib.sha256((key + alias_json).encode()).hexdigest()
     return replace(describe(model_key, bundle, model), demo=demo)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=DATASETS)
 def describe(key: str, _bundle: Bundle, _model: Prepared) -> Loaded:
     """The data's span and the names the filters offer, worked out once per dataset."""
     today = date.today()

@@ -1,13 +1,19 @@
 """What the user saved, as the screens read and write it: plans, working days, and one clear error for a save that
-fails. The settings themselves (names, types, defaults) are declared in analytics/settings.py."""
+fails. The settings themselves (names, types, defaults) are declared in analytics/settings.py; they live in the
+session's workspace (pages/_dataset.py), the same store the CLI's `--workspace` reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
 import streamlit as st
 
 from analytics import i18n, settings
 from analytics.periods import WEEKDAYS
 from analytics.plans import DailyPlan, resolve_plan
+from analytics.workspace import WorkspaceBusy
+from pages import _dataset
 from pages._widgets import escape
 
 PLANS = "plans"
@@ -15,15 +21,23 @@ WORKING_DAYS = "working_days"
 SPEND = "ad_spend"
 
 
+def load(name: str, default: Any = None) -> Any:
+    """A saved setting of the session's workspace, validated (bad entries dropped), or `default` if never saved.
+
+    The pages read settings here, not with analytics.settings.load (the old JSON folder)."""
+    target = _dataset.workspace()
+    raw = target.get_setting(name)
+    return default if raw is None else settings.validate(name, raw, default, target.path.name)[0]
+
+
 def working_days() -> tuple[int, ...]:
     """The working weekdays the user saved on the Plan page (Mon–Fri by default); every page reads them here."""
-    saved = tuple(d for d in settings.load(WORKING_DAYS, list(WEEKDAYS)) if isinstance(d, int) and 0 <= d <= 6)
-    return saved or WEEKDAYS
+    return _dataset.settings_snapshot().working_days or WEEKDAYS
 
 
 def plans() -> dict[str, DailyPlan]:
     """The saved daily plans per person ("*" is everyone's default)."""
-    return {who: DailyPlan.from_dict(raw) for who, raw in settings.load(PLANS, {}).items()}
+    return {who: DailyPlan.from_dict(raw) for who, raw in _dataset.settings_snapshot().plans.items()}
 
 
 def plan_of(person: str) -> DailyPlan:
@@ -40,6 +54,8 @@ LOCAL_TEXT = {
     "settings_problem": ("Настройки повреждены, неверная запись пропущена: {problem}",
                          "A settings entry was damaged and is ignored: {problem}"),
     "settings_not_saved": ("Не удалось сохранить: {reason}", "Not saved: {reason}"),
+    "workspace_not_writable": ("Не удалось сохранить в рабочее пространство {path}: {reason}",
+                               "Not saved to the workspace {path}: {reason}"),
 }
 
 
@@ -51,16 +67,22 @@ def local_text(key: str, lang: i18n.Lang, **values: object) -> str:
 
 def settings_notice(lang: i18n.Lang) -> None:
     """Say what was wrong in the saved settings (the bad entries were dropped; the page works without them)."""
-    for problem in settings.problems():
+    for problem in _dataset.settings_snapshot().problems:
         st.warning(local_text("settings_problem", lang, problem=problem), icon=":material/settings_alert:")
 
 
 def save_setting(name: str, value: object) -> bool:
-    """Save, or show one clear error (a read-only folder, a full disk) instead of a traceback; True when saved."""
+    """Save into the session's workspace, or show one clear error (busy with an import, a read-only folder, a full
+    disk) instead of a traceback; True when saved."""
+    lang = st.session_state.get("lang", "en")
+    target = _dataset.workspace()
     try:
-        settings.save(name, value)
-    except settings.SettingsError as error:
-        st.error(local_text("settings_not_saved", st.session_state.get("lang", "en"), reason=error),
-                 icon=":material/error:")
+        target.set_setting(name, value)
+    except WorkspaceBusy:
+        st.warning(i18n.t("ws_busy", lang), icon=":material/hourglass_top:")
+        return False
+    except (OSError, duckdb.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[0] or type(error).__name__
+        st.error(local_text("workspace_not_writable", lang, path=target.path, reason=reason), icon=":material/error:")
         return False
     return True

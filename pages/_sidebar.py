@@ -64,6 +64,8 @@ def _from_url() -> None:
         return
     st.session_state["_url_read"] = True
     q = st.query_params
+    if q.get("ws"):  # the workspace the link opens (pages/_dataset.workspace_for says which files it may name)
+        st.session_state[_dataset.WS_STEM] = q["ws"]
     if q.get("lang") in i18n.LANGS:
         st.session_state[LANG] = q["lang"]
     if q.get("period") in PRESETS:
@@ -82,10 +84,11 @@ def _from_url() -> None:
 
 
 def write_url(view: View) -> None:
-    """Mirror the filters in the query string (after st.navigation, so the page in the path is kept)."""
+    """Mirror the workspace and the filters in the query string (after st.navigation, so the page in the path is
+    kept): a colleague on the same server opens the same data in the same view."""
     chosen = st.session_state[PERIOD]
-    params: dict[str, str | list[str]] = {"lang": view.lang, "period": chosen, "mode": view.mode,
-                                          "t": str(view.scope.min_call_seconds)}
+    params: dict[str, str | list[str]] = {"ws": _dataset.workspace_path().stem, "lang": view.lang, "period": chosen,
+                                          "mode": view.mode, "t": str(view.scope.min_call_seconds)}
     if chosen == "custom":
         params |= {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}
     if view.scope.people:

@@ -16,7 +16,7 @@ from analytics.comparison import compare
 from analytics.metrics import Filters, Mode
 from analytics.periods import Period, add_months, month_complete, month_end, month_start, pro_rata
 from analytics.scope import Scope, metrics_table
-from pages import _settings
+from pages import _dataset, _settings
 from pages._dataset import Loaded, load_facts
 from pages._widgets import escape
 
@@ -118,11 +118,17 @@ def current() -> View:
 
 
 def data_caption(v: View) -> None:
-    """Which data the numbers are of, and a warning when some records lie outside every period."""
+    """Which data the numbers are of, and a warning when some records lie outside every period.
+
+    The demo gets one clear banner (every page calls this once): with an empty workspace a colleague must never
+    take the invented floor for the team's data."""
     if v.data.demo:
-        st.caption(v.t("data_demo"))
+        st.info(v.md("ws_demo_banner", name=_dataset.workspace_path().stem), icon=":material/science:")
+    elif v.data.workspace is not None:
+        st.caption(v.md("ws_caption", name=v.data.workspace, n=i18n.number(v.data.batches, v.lang)))
     else:
         st.caption(v.md("data_uploaded", files=", ".join(f.name for f in v.data.bundle.files)))
+        st.caption(v.md("ws_preview", name=_dataset.workspace_path().stem))
     if v.data.true_span:
         st.warning(_settings.local_text(
             "dates_outside", v.lang, first=v.data.first_day.strftime("%d.%m.%Y"),

@@ -1,30 +1,72 @@
-"""Data: upload exports, see what each file was read as, correct the mapping, and account for every row."""
+"""Data: upload exports, see what each file was read as, correct the mapping, account for every row, and import
+them into the team's workspace; the import history, with undo and each batch's rejected rows."""
 
 from dataclasses import replace
 
 import polars as pl
 import streamlit as st
 
-from analytics import i18n, normalize, settings
+from analytics import i18n, normalize
 from analytics.importing.converting import STEPS, VALUE_IGNORED
+from analytics.importing.limits import run_limited
 from analytics.importing.mapping import FIELDS, FILE_KINDS, REQUIRED, signature
+from analytics.importing.pipeline import Upload, import_one
+from analytics.importing.reading import BadFile
+from analytics.importing.report import REJECTED
+from analytics.workspace import Incoming, WorkspaceBusy
 from pages import _dataset, _settings, _view, _widgets
 
 NONE = "—"
+NOTICE = "_import_notice"  # what the last import or undo said, shown after the rerun it causes
+CONFIRM = "_undo_confirm"  # the batch whose undo waits for a yes
 
 v = _view.current()
 count_format = _widgets.number_format("count", v.lang)
 st.title(v.t("data_title"))
+_view.data_caption(v)
 st.markdown(v.t("data_intro"))
 
-st.file_uploader(v.t("upload_label"), accept_multiple_files=True, key="uploader", on_change=_dataset.on_upload,
-                 help=v.t("upload_help"))
+uploader_key = _dataset.uploader_key()
+st.file_uploader(v.t("upload_label"), accept_multiple_files=True, key=uploader_key, on_change=_dataset.on_upload,
+                 args=(uploader_key,), help=v.t("upload_help"))
 uploads, demo = _dataset.current_uploads()
-if demo:
-    st.info(v.t("data_demo"), icon=":material/science:")
-elif st.button(v.t("back_to_demo"), icon=":material/restart_alt:"):
-    st.session_state["uploads"] = []
+for kind, text in st.session_state.pop(NOTICE, []):
+    (st.success if kind == "success" else st.warning if kind == "warning" else st.error)(
+        text, icon=":material/check:" if kind == "success" else ":material/info:")
+
+
+def import_into_workspace(files: list[Upload]) -> None:
+    """Parse every file in a limited child (a hostile file kills only the child), then store them as one batch.
+
+    The files stay this session's preview until this succeeds; then the page shows the workspace."""
+    notices: list[tuple[str, str]] = []
+    try:
+        memory = _dataset.memory()
+        incoming = [Incoming.of(run_limited(import_one, upload, memory, name=upload.name), upload.content_digest)
+                    for upload in files]
+        result = _dataset.workspace().import_files(incoming)
+    except BadFile as error:
+        st.error(v.md("ws_not_imported", reason=str(error)), icon=":material/error:")
+        return
+    except WorkspaceBusy:
+        st.warning(v.t("ws_busy"), icon=":material/hourglass_top:")
+        return
+    if result.batch_id is not None:
+        notices.append(("success", v.md("ws_imported", batch=result.batch_id)))
+    notices.extend(("warning", v.md("ws_already", file=outcome.name, batch=outcome.batch_id))
+                   for outcome in result.files if outcome.already_imported)
+    st.session_state[NOTICE] = notices
+    _dataset.forget_uploads()
     st.rerun()
+
+
+if not demo:
+    left, right = st.columns([2, 3])
+    if left.button(v.t("ws_import"), type="primary", icon=":material/database_upload:", help=v.t("ws_import_help")):
+        import_into_workspace(uploads)
+    if right.button(v.t("back_to_demo"), icon=":material/restart_alt:"):
+        _dataset.forget_uploads()
+        st.rerun()
 
 bundle = v.data.bundle
 for error in bundle.errors:
@@ -95,7 +137,7 @@ for index, imported in enumerate(bundle.files):
         if changed and st.button(v.t("apply_mapping"), key=f"apply_{file_key}", icon=":material/check:",
                                  type="primary"):
             overrides = {f: (None if h == NONE else h) for f, h in chosen.items()}
-            saved = settings.load(_dataset.MAPPINGS, {})
+            saved = _settings.load(_dataset.MAPPINGS, {})
             saved[signature(headers, imported.kind)] = overrides
             if _settings.save_setting(_dataset.MAPPINGS, saved):
                 set_upload(imported.name, kind=imported.kind, overrides=overrides)
@@ -117,7 +159,7 @@ for index, imported in enumerate(bundle.files):
             new_steps = dict(zip(steps["value"], steps["step"], strict=True))
             if new_steps != dict(zip(imported.stage_values["value"], imported.stage_values["step"], strict=True)) \
                     and st.button(v.t("apply_stages"), key=f"apply_stages_{file_key}", icon=":material/check:"):
-                saved = settings.load(_dataset.STAGE_STEPS, {})
+                saved = _settings.load(_dataset.STAGE_STEPS, {})
                 saved[imported.stage_column] = {**saved.get(imported.stage_column, {}), **new_steps}
                 if _settings.save_setting(_dataset.STAGE_STEPS, saved):
                     set_upload(imported.name, kind=imported.kind,
@@ -147,7 +189,7 @@ counts = pl.concat([
     (pl.col("table") == "calls").sum().alias("calls"), (pl.col("table") == "leads").sum().alias("leads"),
 ).sort("name")
 crm_names = sorted(counts.filter(pl.col("leads") > 0)["name"].to_list())
-people_aliases = settings.load(_dataset.PERSON_ALIASES, {})
+people_aliases = _settings.load(_dataset.PERSON_ALIASES, {})
 suggested = _dataset.suggest_people(counts["name"].to_list(), crm_names)
 people = counts.with_columns(pl.Series("same_as", [people_aliases.get(n) or suggested.get(n) or NONE
                                                    for n in counts["name"]], dtype=pl.String))
@@ -167,7 +209,7 @@ if merges != people_aliases and st.button(v.t("save_people"), icon=":material/me
 # Sources: raw spellings and what they count as (SPEC §4).
 st.subheader(v.t("sources_alias_title"))
 st.caption(v.t("sources_alias_help"))
-source_aliases = settings.load(_dataset.SOURCE_ALIASES, {})
+source_aliases = _settings.load(_dataset.SOURCE_ALIASES, {})
 spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).len("leads").sort(
     "leads", descending=True).with_columns(
     normalize.source(pl.col("raw"), source_aliases).alias("counted_as")).with_columns(
@@ -183,3 +225,58 @@ aliases = {r: c for r, c, a in zip(edited_sources["raw"], edited_sources["counte
 if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:") \
         and _settings.save_setting(_dataset.SOURCE_ALIASES, aliases):
     st.rerun()
+
+
+# ---- the import history: what each batch brought, its rejected rows, and undo ----------------------------------
+st.subheader(v.t("ws_history"))
+workspace = _dataset.workspace()
+history = workspace.history()
+if not history:
+    st.caption(v.t("ws_history_empty"))
+for batch in reversed(history):
+    batch_id = batch["batch_id"]
+    with st.container(border=True):
+        st.markdown("**" + v.md("ws_batch", batch=batch_id, when=batch["imported_at"].replace("T", " ")) + "**")
+        st.dataframe(pl.DataFrame([{
+            "name": f["name"], "kind": v.t(f"kind_{f['kind']}") if f"kind_{f['kind']}" in i18n.STRINGS else f["kind"],
+            "read": f["rows_read"], "imported": f["rows_imported"], "skipped": f["rows_skipped"],
+            "rejected": f["rows_rejected"]} for f in batch["files"]]), hide_index=True, width="stretch",
+            key=f"batch_files_{batch_id}", column_config={
+                "name": v.t("ws_file"), "kind": v.t("ws_kind"),
+                "read": st.column_config.NumberColumn(v.t("ws_rows_read"), format=count_format),
+                "imported": st.column_config.NumberColumn(v.t("rows_imported"), format=count_format),
+                "skipped": st.column_config.NumberColumn(v.t("rows_skipped"), format=count_format),
+                "rejected": st.column_config.NumberColumn(v.t("rows_rejected"), format=count_format)})
+        if batch["rows"]:
+            st.dataframe(pl.DataFrame([{"stream": v.t(f"kind_{name}") if f"kind_{name}" in i18n.STRINGS else name,
+                                        **counts} for name, counts in batch["rows"].items()]),
+                         hide_index=True, key=f"batch_rows_{batch_id}", column_config={
+                             "stream": v.t("ws_stream"),
+                             "new": st.column_config.NumberColumn(v.t("ws_new"), format=count_format),
+                             "updated": st.column_config.NumberColumn(v.t("ws_updated"), format=count_format),
+                             "unchanged": st.column_config.NumberColumn(v.t("ws_unchanged"), format=count_format)})
+        if sum(f["rows_rejected"] for f in batch["files"]):
+            rejected = workspace.issues(batch_id).filter(pl.col("action") == REJECTED)
+            with st.expander(v.t("ws_rejected_rows", batch=batch_id, n=i18n.number(rejected.height, v.lang)),
+                             icon=":material/rule:"):
+                st.dataframe(rejected.head(2000), hide_index=True, width="stretch")
+                _widgets.downloads(rejected, f"rejected_batch_{batch_id}", v.lang)
+        if st.session_state.get(CONFIRM) == batch_id:
+            st.warning(v.t("ws_undo_confirm", batch=batch_id), icon=":material/undo:")
+            yes, no, _ = st.columns([1, 1, 3])
+            if yes.button(v.t("ws_undo_yes", batch=batch_id), key=f"undo_yes_{batch_id}", type="primary"):
+                st.session_state.pop(CONFIRM, None)
+                try:
+                    workspace.undo(batch_id)
+                    st.session_state[NOTICE] = [("success", v.t("ws_undone", batch=batch_id))]
+                except WorkspaceBusy:
+                    st.session_state[NOTICE] = [("warning", v.t("ws_busy"))]
+                except KeyError:  # another session undid it first: the history below is then up to date
+                    pass
+                st.rerun()
+            if no.button(v.t("ws_undo_no"), key=f"undo_no_{batch_id}"):
+                st.session_state.pop(CONFIRM, None)
+                st.rerun()
+        elif st.button(v.t("ws_undo", batch=batch_id), key=f"undo_{batch_id}", icon=":material/undo:"):
+            st.session_state[CONFIRM] = batch_id
+            st.rerun()

@@ -11,6 +11,12 @@ from analytics.model import Prepared, prepare
 from analytics.schema import Dataset
 
 
+@pytest.fixture(autouse=True)
+def own_workspace(tmp_path, monkeypatch) -> None:
+    """Every test gets an empty workspace of its own (the app shows the demo then), never the user's real one."""
+    monkeypatch.setenv("SALES_FLOOR_WORKSPACE", str(tmp_path / "workspace" / "team.duckdb"))
+
+
 def dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
