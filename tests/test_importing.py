@@ -300,7 +300,7 @@ def test_every_row_is_accounted_for() -> None:
      (b"\x89PNG\r\n\x1a\n....", "photo.csv", "this is a PNG picture, not a table"),
      (b"\xff\xd8\xff\xe0JFIF", "scan.xlsx", "this is a JPEG picture, not a table"),
      ("Дата;Сотрудник;Длительность\n".encode(), "empty.csv", "has a header but no rows"),
-     (b"PK\x03\x04 not really a workbook", "broken.xlsx", "the spreadsheet could not be read"),
+     (b"PK\x03\x04 not really a workbook", "broken.xlsx", "not an Excel workbook"),
      (b'a,b,c\n1,"unclosed,3\n4,5,6\n', "quotes.csv", "check its quotes")],
 )
 def test_bad_files_get_a_clear_message(content: bytes, name: str, message: str) -> None:
