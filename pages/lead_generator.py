@@ -9,10 +9,38 @@ import streamlit as st
 from analytics import i18n, records
 from analytics.comparison import month_over_month
 from analytics.diagnostics import new_sources
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, STEP_RATES, mature_facts, metrics_on_mature, sum_mature
+from analytics.metrics import filter_facts
 from analytics.periods import Period, pro_rata, working_days
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from pages import _charts, _settings, _view, _widgets
 from pages._widgets import ColumnSpec
+
+AFTER_BOOKING_RATES = frozenset(rate for rates in STEP_RATES.values() for rate in rates)
+
+
+def judged_on_mature(changes: pl.DataFrame, period: str) -> pl.DataFrame:
+    """`month_over_month`'s changes with the drops of steps 9–12 judged on mature meetings only (analytics/
+    maturity.py, the diagnostics' rule): in a cohort the meetings booked last are mostly still ahead, so their rates
+    are compared only on meetings due by the data end (and, for held → paid, past their payment window), in both
+    periods alike. Event mode counts what happened, so it is compared as it is."""
+    if v.mode != "cohort" or changes.is_empty():
+        return changes
+    sums = sum_mature(filter_facts(mature_facts(v.data.model, v.data.last_day), mine.whole_history().filters()),
+                      [period])
+    mature = []
+    for step, rates in STEP_RATES.items():
+        step_changes = month_over_month(metrics_on_mature(sums, [period], step).rename({period: "month"})
+                                        if period != "month" else metrics_on_mature(sums, [period], step))
+        if not step_changes.is_empty():
+            mature.append(step_changes.filter(pl.col("metric").is_in(rates)).select(
+                "month", "metric", pl.col("worse").alias("mature_worse")))
+    if not mature:
+        return changes.with_columns(pl.col("worse") & ~pl.col("metric").is_in(AFTER_BOOKING_RATES))
+    return changes.join(pl.concat(mature), on=["month", "metric"], how="left").with_columns(
+        pl.when(pl.col("metric").is_in(AFTER_BOOKING_RATES)).then(pl.col("mature_worse").fill_null(False))
+        .otherwise(pl.col("worse")).alias("worse")).drop("mature_worse")
+
 
 v = _view.current()
 people = v.data.employees
@@ -87,8 +115,9 @@ _widgets.downloads(pl.DataFrame({"metric": [m.key for m in RATIO_METRICS], "pers
 st.subheader(v.t("mom_table"))
 all_months = v.metrics(("month",), mine.whole_history())
 weights = v.month_weights()
-changes = month_over_month(all_months, weights=weights,
-                           immature=frozenset(weights) if v.mode == "cohort" else frozenset())
+changes = judged_on_mature(month_over_month(all_months, weights=weights,
+                                            immature=frozenset(weights) if v.mode == "cohort" else frozenset()),
+                           "month")
 months = all_months["month"].to_list()[-6:]
 wide = all_months.filter(pl.col("month").is_in(months)).unpivot(METRIC_KEYS, index="month", variable_name="metric")
 table = wide.pivot("month", index="metric", values="value").with_columns(
@@ -112,8 +141,10 @@ st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_K
                                                         for m in months}})
 _widgets.downloads(all_months, f"months_{who}", v.lang)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
-if weights and v.mode == "cohort":
-    st.caption(v.t("immature_month", month=next(iter(weights))))
+if weights:
+    st.caption(v.t("partial_month", month=next(iter(weights))))
+if v.mode == "cohort":
+    st.caption(v.t("mature_rule", end=i18n.date_label(v.data.last_day, v.lang), window=DEFAULT_PAYMENT_WINDOW_DAYS))
 
 # Trends: any metric month by month or week by week as a chart, its drops (the table's rule) marked red.
 st.subheader(v.t("trend_title"))
@@ -140,8 +171,9 @@ else:
     last_label = last_day.strftime("%G-W%V")
     young = frozenset((last_day - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2))
     period_weights = {last_label: week_weight} if week_weight < 1 else {}
-    period_changes = month_over_month(by_period.rename({"week": "month"}), weights=period_weights,
-                                      immature=young if v.mode == "cohort" else frozenset())
+    period_changes = judged_on_mature(month_over_month(by_period.rename({"week": "month"}), weights=period_weights,
+                                                       immature=young if v.mode == "cohort" else frozenset()),
+                                      "week")
 rows = _charts.trend_rows(by_period, grain, trend_key, period_changes)
 label = metric(trend_key).label(v.lang)
 _charts.show(_charts.trend, rows, trend_key, label, label, v.t(grain), {"drop": v.t("trend_drop"),

@@ -187,3 +187,21 @@ def test_situation_one_lists_the_calls_to_listen_to(demo_model: Prepared) -> Non
     assert sorted(table["call_id"]) == sorted(expected["call_id"].to_list())  # the ID that finds the recording
     assert any(i18n.t("s1_no_recording", "ru") == c.value for c in at.caption)
     assert i18n.t("s1_listen_caption", "ru", n=27) in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_steps_after_booking_are_judged_on_mature_meetings_only(lang: str) -> None:
+    at = open_page("lead_generator", lang, person="Попова Мария")
+    at.selectbox(key="trend_metric").set_value("conv_held_to_paid").run()
+    [chart] = trend_charts(at)
+    rates = dict(zip(chart["period"], chart["conv_held_to_paid"], strict=True))
+    worse = dict(zip(chart["period"], chart["worse"], strict=True))
+    # November's held meetings (data end 20.11) have not had their 30 days to pay: 0 % raw, yet no drop
+    assert rates["2026-11"] == 0 and worse["2026-11"] is False
+    # Соколов's August held → paid (18.2 % against July's 32.1 %, all mature by now) is a real drop
+    at.selectbox(key="person").set_value(SOKOLOV).run()
+    [chart] = trend_charts(at)
+    worse = dict(zip(chart["period"], chart["worse"], strict=True))
+    assert worse["2026-08"] is True and worse["2026-09"] is False
+    rule = i18n.t("mature_rule", lang, end=i18n.date_label(date(2026, 11, 20), lang), window=30)
+    assert rule in [c.value for c in at.caption]
