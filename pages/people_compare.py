@@ -53,8 +53,9 @@ floor = v.metrics(scope=v.scope.for_people(None)).row(0, named=True)
 floor_label = v.t("floor_average")
 
 # Headline: each person's main numbers, then the sentence that says who is ahead.
-# Up to four cards a row, the numbers stacked in each (side by side, "Проведение → оплата" is cut at 1440 px).
-per_row = min(len(chosen), 4)
+# Two cards a row, the numbers stacked in each: at 1024 px wide, four cards a row cut their labels and numbers
+# ("Проведен…", "31,8…"), and three numbers side by side in a card cut "Проведение → оплата" even at 1440 px.
+per_row = 2
 for start in range(0, len(chosen), per_row):
     for column, who in zip(st.columns(per_row), chosen[start:start + per_row], strict=False):
         row = rows[who]
