@@ -704,6 +704,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Calls and leads are no hunter's work, so they are not here.",
     ),
     "col_credited": ("Засчитана", "Credited"),
+    "hunters_chart_without": ("На графике нет {month}: месяц ещё идёт, его встречи не успели провести и оплатить.",
+                              "The chart leaves out {month}: the month is still in progress, its meetings have not had "
+                              "time to be held and paid."),
     "hunters_matrix_hunter": (
         "{employee}: встречи оплачиваются хуже только у одного хантера — {hunter}: {rate} ({paid} из {held}) против "
         "{others} у остальных хантеров. Вопрос к хантеру.",

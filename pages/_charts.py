@@ -209,7 +209,7 @@ def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_t
                         scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month:O", title=labels["month"]),
                  alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)],
-    ).properties(title=title, height=260)
+    ).properties(title=title, height=340)  # the height holds the legend and axes too (Streamlit fits the chart)
 
 
 def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: dict[str, str]) -> alt.LayerChart:
@@ -227,8 +227,14 @@ def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: 
                  alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%")],
     )
-    text = base.mark_text(fontSize=12, color="black").encode(text="label:N")
-    return (cells + text).properties(title=title, height=34 * max(frame[row].n_unique(), 1) + 40)
+    # White on the darkest cells (the lowest and the highest fifth of the rates), black on the pale ones.
+    rates = frame["rate"].drop_nulls()
+    low, high = (float(rates.min()), float(rates.max())) if rates.len() else (0.0, 1.0)  # type: ignore[arg-type]
+    dark = f"datum.rate < {low + 0.2 * (high - low)} || datum.rate > {low + 0.8 * (high - low)}"
+    text = base.mark_text(fontSize=12).encode(text="label:N", color=alt.condition(dark, alt.value("white"),
+                                                                                  alt.value("black")))
+    # The height holds the title and the column labels too (Streamlit fits the chart into it): 34 px a row.
+    return (cells + text).properties(title=title, height=34 * max(frame[row].n_unique(), 1) + 120)
 
 
 def trend_rows(by_period: pl.DataFrame, period: str, key: str, changes: pl.DataFrame) -> pl.DataFrame:

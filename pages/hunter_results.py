@@ -83,7 +83,8 @@ for row in now.iter_rows(named=True):
     hunter = row["hunter"]
     with st.container(border=True):
         st.markdown("**" + _widgets.escape(shown(hunter)) + "**")
-        cols = st.columns(len(KEYS))
+        # Two by two: four cards in a row are cut at 1024 px ("Проведе…", "4 4…"); two fit down to a phone.
+        cols = [*st.columns(2), *st.columns(2)]
         earlier = rows_before.get(hunter, {})
         for column, key in zip(cols, KEYS, strict=True):
             _widgets.kpi(column, key, row[key], earlier.get(key) if v.previous is not None else None, v.lang,
@@ -122,7 +123,11 @@ by_month = v.metrics(("hunter", "month"), history).filter(pl.col("meetings_held"
 months = sorted(by_month["month"].unique().to_list())[-6:]
 recent = by_month.filter(pl.col("month").is_in(months)).sort("hunter", "month")
 label = metric(key).label(v.lang)
-_charts.show(_charts.lines_by_month, with_names(recent.select("hunter", "month", key)), "hunter", key,
+# A month in progress is left out of the chart in cohort mode: its meetings have not had time to be held and paid,
+# and a line falling to it would read as a collapse (the table keeps it, with its caption).
+in_progress = sorted(v.month_weights()) if v.mode == "cohort" else []
+charted = recent.filter(~pl.col("month").is_in(in_progress))
+_charts.show(_charts.lines_by_month, with_names(charted.select("hunter", "month", key)), "hunter", key,
              v.t("hunters_mom_chart", metric=label), label, {"hunter": v.t("hunter"), "month": v.t("month")},
              metric(key).kind == "ratio")
 weights = v.month_weights()
@@ -140,6 +145,8 @@ if key == PAID and v.mode == "cohort":
                    ["hunter"]).with_columns(pl.lit(start.strftime("%Y-%m")).alias("month"))
         for start in (date.fromisoformat(f"{m}-01") for m in months)
     ])
+if in_progress and recent["month"].is_in(in_progress).any():
+    st.caption(v.t("hunters_chart_without", month=", ".join(in_progress)))
 values = recent.pivot("month", index="hunter", values=key).sort("hunter")
 grid = values.select("hunter").join(month_flags.pivot("month", index="hunter", values="worse")
                                     if not month_flags.is_empty() else values.select("hunter"), on="hunter",
