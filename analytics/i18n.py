@@ -1088,21 +1088,21 @@ STRINGS.update({
         "The methodology's three checks: are the meetings booked with non-target leads, do they come from a new "
         "source, and what were the clients promised in the calls behind meetings held but not paid.",
     ),
-    "s1_nontarget": ("Нецелевые среди назначенных", "Non-target among booked"),
+    "s1_nontarget": ("Нецелевые", "Non-target"),
     "s1_nontarget_help": (
         "Доля назначенных в периоде встреч, лид которых отмечен как нецелевой (из встреч, где квалификация "
         "известна).",
         "The share of the meetings booked in the period whose lead is marked non-target (of the meetings whose "
         "qualification is known).",
     ),
-    "s1_new_source": ("Из нового источника", "From a new source"),
+    "s1_new_source": ("Новый источник", "New source"),
     "s1_new_source_help": (
         "Доля назначенных в периоде встреч, лид которых пришёл из источника, впервые появившегося в этом или "
         "прошлом месяце (конец данных).",
         "The share of the meetings booked in the period whose lead came from a source first seen in the data's last "
         "month or the month before.",
     ),
-    "s1_unpaid": ("Проведены, не оплачены", "Held, not paid"),
+    "s1_unpaid": ("Не оплачены", "Unpaid"),
     "s1_unpaid_help": ("Встречи, назначенные в периоде, которые прошли, а лид не оплатил.",
                        "Meetings booked in the period that were held while the lead did not pay."),
     "s1_of": ("{n} из {total}", "{n} of {total}"),
