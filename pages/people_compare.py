@@ -109,7 +109,7 @@ for spec in RATIO_METRICS:
         "conversion": [spec.label(v.lang)] * len(everyone_rows), "who": [w for w, _ in everyone_rows],
         "rate": [s / n if n else None for s, n in zip(successes, trials, strict=True)],
         "low": low, "high": high, "n": trials,
-    }).filter(pl.col("n") > 0))
+    }, schema_overrides={"rate": pl.Float64}).filter(pl.col("n") > 0))  # a conversion nobody had is all null
 intervals = pl.concat(parts)
 if intervals.is_empty():
     st.info(v.t("no_data"), icon=":material/info:")

@@ -242,16 +242,14 @@ def test_a_damaged_settings_file_is_reported_not_raised(tmp_path) -> None:
     assert sum("damaged and is ignored" in w for w in warnings) == 3
 
 
-def test_an_unwritable_settings_folder_gives_one_error(tmp_path, monkeypatch) -> None:
+def test_an_unwritable_workspace_gives_one_error(tmp_path, monkeypatch) -> None:
+    """Settings live in the team's workspace: a workspace that cannot be created is one sentence, not a traceback."""
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(blocker / "settings"))
+    monkeypatch.setenv("SALES_FLOOR_WORKSPACE", str(blocker / "workspace" / "team.duckdb"))
     at = open_page("plan_attainment")
-    at.multiselect(key="working_days").set_value([0, 1, 2]).run()  # saving the working days fails
     assert not at.exception
-    assert [e.value for e in at.error] == [
-        "Not saved: The settings could not be saved to " + escape(blocker / "settings")
-        + r"\: Not a directory\. Make the folder writable or set SALES\_FLOOR\_SETTINGS to a writable folder\."]
+    assert [e.value for e in at.error] == ["The workspace “team” cannot be opened: Not a directory"]
 
 
 # ---- two first sessions at once --------------------------------------------------------------------------------
