@@ -149,17 +149,25 @@ def adopt_folder_settings(target: Workspace) -> list[str]:
         return sorted(found)
 
 
-def settings_snapshot() -> settings.Snapshot:
-    """The session workspace's settings, validated: read once per version, so a page's many questions cost one
-    read (saving a setting changes the version)."""
-    target = workspace()
+def refresh_settings(target: Workspace) -> tuple[str, settings.Snapshot]:
+    """The workspace's version and its settings, validated, kept for this run: opening the file costs tens of
+    milliseconds, so a run asks once (at its start, and after a save) and the pages read the kept snapshot."""
     version = target.version()
     kept = st.session_state.get(SNAPSHOT)
     if kept is not None and kept[0] == str(target.path) and kept[1] == version:
-        return kept[2]
+        return version, kept[2]
     snap = settings.snapshot(target, target.path.name)
     st.session_state[SNAPSHOT] = (str(target.path), version, snap)
-    return snap
+    return version, snap
+
+
+def settings_snapshot() -> settings.Snapshot:
+    """The session workspace's settings as this run read them (see `refresh_settings`)."""
+    target = workspace()
+    kept = st.session_state.get(SNAPSHOT)
+    if kept is not None and kept[0] == str(target.path):
+        return kept[2]
+    return refresh_settings(target)[1]
 
 
 def memory() -> Memory:
@@ -366,7 +374,7 @@ def load_current() -> Loaded:
     try:
         target = workspace()
         adopt_folder_settings(target)
-        snap = settings_snapshot()
+        version, snap = refresh_settings(target)
     except WorkspaceMissing as missing:
         st.error(i18n.t("ws_missing", lang, name=escape(missing), folder=escape(default_workspace().parent)),
                  icon=":material/error:")
@@ -386,7 +394,6 @@ def load_current() -> Loaded:
                             sort_keys=True)
     preview = st.session_state.get("uploads") or []
     if not preview:
-        version = target.version()
         key = hashlib.sha256(f"{target.path}\0{version}".encode()).hexdigest()
         with st.spinner(i18n.t("reading_files", lang)), loading(key):
             stored = None if version == "empty" else load_stored(str(target.path), version)

@@ -4,6 +4,7 @@ session's workspace (pages/_dataset.py), the same store the CLI's `--workspace` 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import duckdb
@@ -22,12 +23,15 @@ SPEND = "ad_spend"
 
 
 def load(name: str, default: Any = None) -> Any:
-    """A saved setting of the session's workspace, validated (bad entries dropped), or `default` if never saved.
+    """A saved setting of the session's workspace, validated (bad entries dropped); `default` when none is saved.
 
     The pages read settings here, not with analytics.settings.load (the old JSON folder)."""
-    target = _dataset.workspace()
-    raw = target.get_setting(name)
-    return default if raw is None else settings.validate(name, raw, default, target.path.name)[0]
+    if name not in settings.BY_NAME:
+        return _dataset.workspace().get_setting(name, default)
+    value = getattr(_dataset.settings_snapshot(), name)
+    if value == settings.BY_NAME[name].default and default is not None:
+        return default
+    return copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller may change its copy
 
 
 def working_days() -> tuple[int, ...]:
@@ -78,6 +82,7 @@ def save_setting(name: str, value: object) -> bool:
     target = _dataset.workspace()
     try:
         target.set_setting(name, value)
+        _dataset.refresh_settings(target)
     except WorkspaceBusy:
         st.warning(i18n.t("ws_busy", lang), icon=":material/hourglass_top:")
         return False
