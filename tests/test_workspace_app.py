@@ -254,3 +254,39 @@ def test_the_workspace_numbers_are_the_imported_ones() -> None:
     data = Workspace(workspace_file()).dataset()
     assert data.calls.height == 93092 and data.leads.height == 9164
     assert data.calls.schema["started_at"] == pl.Datetime("us")
+
+
+# ---- a busy workspace, and the old settings folder -------------------------------------------------------------
+
+def test_a_busy_workspace_says_try_again(monkeypatch) -> None:
+    from analytics.workspace import WorkspaceBusy
+
+    def busy(self, files, imported_at=None):
+        raise WorkspaceBusy(f"{self.path}: busy with another import for too long; try again")
+
+    monkeypatch.setattr(Workspace, "import_files", busy)
+    at = open_app("data_import", uploads=demo_uploads())
+    button(at, "Import into the workspace").click().run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning if "busy" in w.value] == [
+        "The workspace is busy with another import. Try again in a minute."]
+    assert len(at.session_state["uploads"]) == 2  # the files are still there to try again
+    assert not workspace_file().exists()
+
+
+def test_old_json_settings_are_adopted_once_by_an_empty_workspace(tmp_path, monkeypatch) -> None:
+    from pages import _dataset
+
+    folder = tmp_path / "old_settings"
+    folder.mkdir()
+    (folder / "person_aliases.json").write_text(json.dumps({"205 (Петров)": "Петров Иван"}), encoding="utf-8")
+    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(folder))
+    fresh, used = Workspace(tmp_path / "fresh.duckdb"), Workspace(tmp_path / "used.duckdb")
+    used.set_setting("plans", {})
+    assert _dataset.adopt_folder_settings(fresh) == ["person_aliases"]
+    assert fresh.get_setting("person_aliases") == {"205 (Петров)": "Петров Иван"}
+    fresh.set_setting("person_aliases", {})
+    assert _dataset.adopt_folder_settings(fresh) == []  # once: a later change in the app is not overwritten
+    assert fresh.get_setting("person_aliases") == {}
+    assert _dataset.adopt_folder_settings(used) == []  # a workspace with settings of its own keeps them
+    assert used.get_setting("person_aliases") is None
