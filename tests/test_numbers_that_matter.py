@@ -273,6 +273,16 @@ def test_event_mode_dates_a_confirmation_without_confirmed_at_on_the_meeting_dat
             table["2026-02"]["meetings_held"]) == (0, 2, 1)
 
 
+def test_event_mode_credits_each_step_to_the_meetings_hunter() -> None:
+    data = meetings_across_month_end()
+    data = Dataset.from_frames(leads=data.leads, meetings=data.meetings.with_columns(
+        hunter=pl.Series(["Олег", "Олег", "Пётр", "Пётр"])))
+    table = {r["hunter"]: r for r in compute(prepare(data), ["hunter"], mode="event").to_dicts()}
+    # Олег: E1 (confirmed) and E2 (held, so confirmed); Пётр: E3 and E4, both confirmed, none held
+    assert {h: (r["meetings_scheduled"], r["meetings_confirmed"], r["meetings_held"]) for h, r in table.items()} == {
+        "Олег": (2, 2, 1), "Пётр": (2, 2, 0)}
+
+
 def test_cohort_mode_keeps_the_same_meetings_in_the_booking_month() -> None:
     table = compute(prepare(meetings_across_month_end()), ["month"], mode="cohort")
     assert table["month"].to_list() == ["2026-01"]
@@ -436,6 +446,8 @@ def test_metrics_of_tables_not_given_are_null() -> None:
     assert (with_meetings["payments"], with_meetings["paid_without_meeting"]) == (None, None)
     payments_only = without_missing(table, {"payments"}).row(0, named=True)
     assert (payments_only["paid_without_meeting"], payments_only["payments"]) == (0, None)
+    # unknown, but still typed: a table without deals concatenates with one that has them
+    assert without_missing(table, {"calls"}).schema == table.schema
 
 
 def test_epoch_seconds_are_moscow_wall_clock_time() -> None:
@@ -469,6 +481,12 @@ def test_a_group_missing_in_one_month_counts_zero_but_its_rates_are_unknown() ->
 def test_a_rate_with_no_meetings_last_month_has_no_previous_value() -> None:
     found = change(dict(meetings_scheduled=10, meetings_confirmed=5), dict(), "conv_scheduled_to_confirmed")
     assert (found["current"], found["previous"], found["change_rel"], found["worse"]) == (0.5, None, None, False)
+
+
+def test_a_rate_without_trials_is_never_a_significant_drop() -> None:
+    # No meetings this month (0 of 0) against 5 of 10: there is no rate to test, so p = 1, not NaN
+    p = proportion_p_value(np.array([0.0]), np.array([0.0]), np.array([5.0]), np.array([10.0]))
+    assert p[0] == 1.0
 
 
 def test_revenue_is_tested_on_the_payments_behind_it() -> None:
