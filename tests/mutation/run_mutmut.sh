@@ -82,6 +82,14 @@ done
 } > "$work/setup.cfg"
 
 cd "$work"
+# mutmut collects test coverage incrementally: for functions added since the last run it would report "no tests".
+# When the sources changed, collect it afresh (cached results of unchanged functions are kept).
+source_id=$(cd "$repo" && if [[ "$from" == "worktree" ]]; then git ls-files -co --exclude-standard -- analytics \
+    | xargs cat | sha1sum; else git rev-parse "$from:analytics"; fi)
+if [[ "$(cat .source-id 2>/dev/null)" != "$source_id" ]]; then
+    rm -f mutants/mutmut-stats.json
+    echo "$source_id" > .source-id
+fi
 echo "mutating ${modules[*]} in $work with ${#present[@]} test files, $children worker(s)" >&2
 export POLARS_MAX_THREADS=1  # one Polars thread per worker: the workers run side by side on a shared machine
 names=()
