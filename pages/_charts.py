@@ -147,33 +147,34 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
     ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)
 
 
-def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.FacetChart:
-    """Conversions of several people side by side (`conversion`, `who`, `rate`, `low`, `high`, `n`), one row of
-    the facet per conversion: a point at the rate and its 95 % Wilson interval as a bar, so that two people whose
-    intervals overlap are not read as different. The floor keeps the grey, the people the strong colours."""
+def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.LayerChart:
+    """Conversions of several people side by side (`conversion`, `who`, `rate`, `low`, `high`, `n`): per
+    conversion one line per person, a point at the rate and its 95 % Wilson interval as a bar, so that two people
+    whose intervals overlap are not read as different. The floor keeps the grey, the people the strong colours. Not
+    faceted, so the chart takes the page's width (a facet keeps a fixed width and runs off a phone's screen)."""
     people = frame["who"].unique(maintain_order=True).to_list()
+    conversions = frame["conversion"].unique(maintain_order=True).to_list()
     palette = [BLUE, "#E69F00", "#7B61FF", GREEN, RED, "#17BECF", "#8C564B", "#E377C2"]
     colours = [GREY if who == labels["floor"] else palette[i % len(palette)] for i, who in enumerate(people)]
     base = alt.Chart(frame).encode(
-        y=alt.Y("who:N", title=None, sort=people, axis=alt.Axis(labelLimit=220)),
-        color=alt.Color("who:N", legend=None, scale=alt.Scale(domain=people, range=colours)),
+        y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200)),
+        yOffset=alt.YOffset("who:N", sort=people),
+        color=alt.Color("who:N", title=labels["who"], sort=people, scale=alt.Scale(domain=people, range=colours),
+                        legend=alt.Legend(orient="top", labelLimit=260)),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
     )
-    point = base.mark_point(filled=True, size=90).encode(
+    point = base.mark_point(filled=True, size=70).encode(
         x="rate:Q",
-        tooltip=[alt.Tooltip("who:N", title=labels["who"]),
+        tooltip=[alt.Tooltip("conversion:N", title=labels["conversion"]), alt.Tooltip("who:N", title=labels["who"]),
                  alt.Tooltip("rate:Q", title=labels["rate"], format=".1%"),
                  alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
-    return (interval + point).properties(height=26 * max(len(people), 1) + 16, width=620).facet(
-        row=alt.Row("conversion:N", title=None, sort=frame["conversion"].unique(maintain_order=True).to_list(),
-                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
-        **({"title": title} if title else {}),
-    )
+    height = max(len(conversions), 1) * (14 * max(len(people), 1) + 16)
+    return alt.layer(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
 def trend(frame: pl.DataFrame, value: str, title: str, y_title: str, x_title: str, labels: dict[str, str],

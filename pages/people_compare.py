@@ -115,8 +115,8 @@ if intervals.is_empty():
     st.info(v.t("no_data"), icon=":material/info:")
 else:
     _charts.show(_charts.rates_by_person, intervals, "", v.t("rate"), {
-        "floor": floor_label, "who": v.t("who"), "rate": v.t("rate"), "low": v.t("ci_low"), "high": v.t("ci_high"),
-        "n": v.t("n")})
+        "floor": floor_label, "who": v.t("who"), "conversion": v.t("metric"), "rate": v.t("rate"),
+        "low": v.t("ci_low"), "high": v.t("ci_high"), "n": v.t("n")})
 st.caption(v.t("compare_chart_caption"))
 
 _widgets.definitions(METRIC_KEYS, v.lang)

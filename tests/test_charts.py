@@ -75,6 +75,8 @@ PEOPLE_RATES = pl.DataFrame({
     "rate": [0.3, 0.2, 0.25, 0.7, 0.6, 0.65], "low": [0.2, 0.1, 0.2, 0.6, 0.5, 0.6],
     "high": [0.4, 0.3, 0.3, 0.8, 0.7, 0.7], "n": [88.0, 63.0, 396.0, 112.0, 87.0, 606.0],
 })
+PEOPLE_LABELS = {"floor": "Floor", "who": "Who", "conversion": "Metric", "rate": "Rate", "low": "Low", "high": "High",
+                 "n": "n"}
 TREND = pl.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "meetings_held": [60, 58, 30],
                       "worse": [False, False, True]})
 TREND_LABELS = {"drop": "drop", "flag": "Flag"}
@@ -83,8 +85,7 @@ TREND_LABELS = {"drop": "drop", "flag": "Flag"}
 @pytest.mark.parametrize(
     "chart",
     [
-        _charts.rates_by_person(PEOPLE_RATES, "", "Rate", {"floor": "Floor", "who": "Who", "rate": "Rate",
-                                                           "low": "Low", "high": "High", "n": "n"}),
+        _charts.rates_by_person(PEOPLE_RATES, "", "Rate", PEOPLE_LABELS),
         _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS),
         _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS, mark="bar"),
         _charts.trend(TREND.with_columns(pl.lit(0.3).alias("rate")), "rate", "Rate", "Rate", "Week", TREND_LABELS,
@@ -98,9 +99,9 @@ def test_comparison_and_trend_specs_are_valid(chart) -> None:
 
 
 def test_the_floor_is_grey_and_people_keep_their_order_in_the_comparison() -> None:
-    spec = _charts.rates_by_person(PEOPLE_RATES, "", "Rate", {"floor": "Floor", "who": "Who", "rate": "Rate",
-                                                              "low": "Low", "high": "High", "n": "n"}).to_dict()
-    scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    spec = _charts.rates_by_person(PEOPLE_RATES, "", "Rate", PEOPLE_LABELS).to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert "facet" not in spec  # a facet keeps a fixed width: the chart must follow the page's
     assert scale["domain"] == ["A", "B", "Floor"]
     assert scale["range"] == [_charts.BLUE, "#E69F00", _charts.GREY]
 
