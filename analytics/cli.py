@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analytics import export, settings, workspace_cli
+from analytics import export, workspace_cli
 from analytics.importing.converting import FileImport
 from analytics.importing.mapping import CALL_ENDS, FIELDS, REQUIRED, FileKind
 from analytics.importing.pipeline import Upload, import_files, provided_tables
@@ -24,10 +25,11 @@ from analytics.importing.reading import one_line
 from analytics.importing.report import REJECTED, SKIPPED, VALUE_IGNORED
 from analytics.metrics import DEFAULT_MIN_CALL_SECONDS, MODES, Filters, compute, without_missing
 from analytics.model import Prepared, prepare
-from analytics.periods import WEEKDAYS
-from analytics.plans import resolve_plans
 from analytics.registry import GROUP_KEYS
 from analytics.schema import TABLES
+
+if TYPE_CHECKING:  # the settings (pydantic) and plans (numpy) cost a third of a second: imported where used
+    from analytics.settings import Snapshot
 
 
 class UsageError(Exception):
@@ -132,7 +134,7 @@ class Input:
     model: Prepared
     warnings: list[str]
     available: frozenset[str]
-    settings: settings.Snapshot | None
+    settings: Snapshot | None
 
 
 def load(args: argparse.Namespace) -> Input:
@@ -196,6 +198,7 @@ def load(args: argparse.Namespace) -> Input:
 
 def _load_workspace(path: Path) -> Input:
     """A workspace's current records, prepared with its own people merges and source aliases — as the app does."""
+    from analytics import settings
     from analytics.workspace import Workspace, WorkspaceBusy  # late: only this path needs DuckDB
 
     if not path.is_file():
@@ -274,6 +277,8 @@ def run_metrics(args: argparse.Namespace) -> None:
 
 def run_diagnose(args: argparse.Namespace) -> None:
     from analytics.diagnostics import diagnose, findings_text  # late: only this command needs it
+    from analytics.periods import WEEKDAYS
+    from analytics.plans import resolve_plans
 
     given = load(args)
     model, warnings = given.model, given.warnings

@@ -15,15 +15,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 
 from analytics.importing.mapping import REQUIRED, FileKind
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile
-from analytics.workspace import Incoming, Workspace, WorkspaceBusy
+
+if TYPE_CHECKING:
+    from analytics.workspace import Workspace
+
+# DuckDB is imported by the commands that use it, not by `metrics` and `diagnose` over files: it costs half a second.
 
 KINDS: tuple[FileKind, ...] = ("calls", "leads", "meetings", "payments")
 
@@ -69,6 +72,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 @contextmanager
 def _clear_errors(path: Path) -> Iterator[None]:
     """A locked, foreign or damaged workspace file becomes one line for the user, not a traceback."""
+    import duckdb
+
+    from analytics.workspace import WorkspaceBusy
+
     try:
         yield
     except WorkspaceBusy as error:
@@ -81,6 +88,8 @@ def _clear_errors(path: Path) -> Iterator[None]:
 
 
 def _existing(path: Path) -> Workspace:
+    from analytics.workspace import Workspace
+
     if not path.is_file():
         raise _usage_error(f"{path}: no workspace here (a workspace is created by `import --workspace {path}`)")
     return Workspace(path)
@@ -103,6 +112,8 @@ def run_import(args: argparse.Namespace) -> None:
             uploads.append(Upload(str(path), path.read_bytes(), kind, overrides.get(kind, {})))
         except OSError as error:
             raise _usage_error(f"{path}: cannot read the file ({error.strerror})") from error
+    from analytics.workspace import Incoming, Workspace
+
     workspace = Workspace(args.workspace)
     with _clear_errors(args.workspace):
         memory = workspace.memory()  # the mappings and stage steps confirmed before, in the app or here
