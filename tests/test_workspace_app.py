@@ -290,3 +290,17 @@ def test_old_json_settings_are_adopted_once_by_an_empty_workspace(tmp_path, monk
     assert fresh.get_setting("person_aliases") == {}
     assert _dataset.adopt_folder_settings(used) == []  # a workspace with settings of its own keeps them
     assert used.get_setting("person_aliases") is None
+
+
+def test_the_history_shows_each_batch_with_its_rejected_rows() -> None:
+    deals = (b"ID,Created,Manager,Source,Meeting,Held\n1,2026-10-01,Ann,google,2026-10-02,yes\n"
+             b"2,not a date,Bob,site,,no\n3,2026-10-03,Ann,site,,no\n")
+    workspace = Workspace(workspace_file())
+    workspace.import_uploads([Upload("small.csv", deals)])
+    assert workspace.history()[0]["files"][0]["rows_rejected"] == 1
+    at = open_app("data_import")
+    assert [e.label for e in at.expander] == ["Rejected rows of batch 1: 1"]
+    rejected = at.expander[0].dataframe[0].value
+    assert list(rejected["row"]) == [3]  # the file's line (the header is line 1)
+    assert list(rejected["value"]) == ["not a date"]
+    assert [b.label for b in at.button if b.label.startswith("Undo")] == ["Undo batch 1"]
