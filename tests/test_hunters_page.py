@@ -13,6 +13,7 @@ from analytics import i18n
 from analytics.comparison import wilson_interval
 from analytics.importing.pipeline import Upload
 from analytics.metrics import compute
+from pages._pages import BY_NAME, ROOT
 from tests.test_pages import OCTOBER, as_number, demo_model, open_page, own_settings  # noqa: F401
 
 # The demo's October cohort per hunter (engine values, `python -m analytics metrics --by hunter --from 2026-10-01
@@ -200,3 +201,28 @@ def test_too_early_to_judge_payments_is_not_red() -> None:
     assert cards_now["H1"].value == "21.3%"
     assert cards_now["H1"].proto.color == cards_now["H2"].proto.color == cards_now["H1"].proto.GRAY
     assert "background-color" not in red_cells_by_month(at)
+
+
+def test_the_screen_is_in_the_page_table() -> None:
+    screen = BY_NAME["hunter_results"]
+    assert (screen.url_path, screen.section, screen.title, screen.icon) == (
+        "hunters", "analysis", "page_hunters", ":material/handshake:")
+    assert (ROOT / "pages" / "hunters.py").read_text(encoding="utf-8").strip().endswith("_pages.deep_link()")
+    assert (i18n.t("page_hunters", "ru"), i18n.t("page_hunters", "en")) == ("Хантеры", "Hunters")
+
+
+def test_a_chosen_hunter_left_out_by_a_filter_falls_back_to_the_first() -> None:
+    deals = (
+        "ID;Ответственный;Дата создания сделки;utm_source;Дата назначения встречи;Дата встречи;Встреча проведена;"
+        "Хантер\n"
+        "1;Иванов Иван;01.10.2026 10:00;google;01.10.2026 11:00;05.10.2026;да;Петров Пётр\n"
+        "2;Иванов Иван;02.10.2026 10:00;yandex;02.10.2026 11:00;06.10.2026;да;Сидоров Олег\n"
+    ).encode("cp1251")
+    at = open_page("hunter_results", uploads=[Upload("deals.csv", deals)])
+    at.sidebar.selectbox(key="f_period").set_value("all").run()
+    at.selectbox(key="hunters_records_hunter").set_value("Сидоров Олег").run()
+    assert next(d.value for d in at.dataframe if "credited" in d.value.columns)["lead_id"].tolist() == ["2"]
+    at.sidebar.multiselect(key="f_sources").set_value(["Google"]).run()
+    assert not at.exception
+    assert at.selectbox(key="hunters_records_hunter").value == "Петров Пётр"
+    assert next(d.value for d in at.dataframe if "credited" in d.value.columns)["lead_id"].tolist() == ["1"]
