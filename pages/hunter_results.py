@@ -194,8 +194,6 @@ _widgets.metric_table(matrix.drop("label"), v.lang, name="setter_by_hunter", col
 
 # The records: a hunter's held meetings, paid or not.
 st.subheader(v.t("hunters_records"))
-if st.session_state.get("hunters_records_hunter") not in now["hunter"].to_list():
-    st.session_state.pop("hunters_records_hunter", None)  # a filter or another period may leave that hunter out
 chosen = st.selectbox(v.t("hunter"), now["hunter"].to_list(), format_func=shown, key="hunters_records_hunter")
 held = records.hunter_meetings(v.data.model, replace(v.filters, hunters=(chosen,)), v.mode)
 st.caption(v.t("hunters_records_caption", mode=v.t(f"hunters_mode_{v.mode}")))
