@@ -92,8 +92,9 @@ for row in now.iter_rows(named=True):
 
 # The sentence: who turns meetings into payments best and worst, and whether the difference is more than chance.
 rated = now.filter(pl.col(PAID).is_not_null())
-if rated.height >= 2:
-    best, worst = rated.sort(PAID, descending=True).row(0, named=True), rated.sort(PAID).row(0, named=True)
+best, worst = (rated.sort(PAID, descending=True).row(0, named=True), rated.sort(PAID).row(0, named=True)) \
+    if rated.height >= 2 else ({PAID: 0.0}, {PAID: 0.0})
+if best[PAID] > worst[PAID]:  # equal rates have no best and no worst
     st.markdown(v.md(
         "hunters_sentence", best=shown(best["hunter"]), worst=shown(worst["hunter"]),
         best_rate=i18n.percent(best[PAID], v.lang), worst_rate=i18n.percent(worst[PAID], v.lang),
