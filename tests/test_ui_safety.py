@@ -196,7 +196,7 @@ def test_the_plan_page_draws_25_people_over_a_year(monkeypatch) -> None:
     people = tuple(f"Сотрудник {i:02d}" for i in range(25))
     floor = generate_floor(replace(FloorConfig(), setters=people, start=date(2025, 11, 1), end=date(2026, 10, 31),
                                    calls_per_day=40.0, leads_per_day=4.0, stories=False))
-    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None: Bundle(floor, (), ()))
+    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None, isolated=False: Bundle(floor, (), ()))
     at = open_page("plan_attainment", [Upload("floor.csv", b"25 people, one year")], f_period="all")
     chart = at.get("vega_lite_chart")[-1].proto  # the calendar is the page's last chart
     assert json.loads(chart.spec)["encoding"]["x"]["title"] == "Week"
@@ -213,7 +213,7 @@ def test_a_date_far_away_does_not_break_the_pages(monkeypatch, far: datetime) ->
     leads = data.leads.with_columns(
         pl.when(pl.col("lead_id") == "L4").then(pl.lit(far)).otherwise(pl.col("created_at")).alias("created_at"))
     dataset = Dataset.from_frames(calls=data.calls, leads=leads, meetings=data.meetings, payments=data.payments)
-    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None: Bundle(dataset, (), ()))
+    monkeypatch.setattr(_dataset, "import_files", lambda uploads, memory=None, isolated=False: Bundle(dataset, (), ()))
     uploads = [Upload("far.csv", f"far away {far}".encode())]
     for page in ("plan_attainment", "chain_diagnostics"):
         for period in ("last_month", "all"):
@@ -258,10 +258,10 @@ def test_two_first_loads_at_once_share_one_import(monkeypatch) -> None:
     real = _dataset.import_files
     calls: list[float] = []
 
-    def slow_import(uploads, memory=None):
+    def slow_import(uploads, memory=None, isolated=False):
         calls.append(time.perf_counter())
         time.sleep(0.5)  # long enough for the second session to arrive while the first one imports
-        return real(uploads, memory)
+        return real(uploads, memory, isolated)
 
     monkeypatch.setattr(_dataset, "import_files", slow_import)
     # The demo's bytes with one more line break: a dataset no other test has loaded, so the cache is cold.
