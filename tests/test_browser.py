@@ -23,6 +23,9 @@ from analytics import i18n
 from pages._pages import BY_NAME, SCREENS
 
 pytestmark = pytest.mark.browser
+# Assertions retry until they hold: long enough for a rerun of a loaded machine (an import in a child process on a
+# fresh server takes seconds), and they return as soon as the page shows what is expected.
+expect.set_options(timeout=60_000)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -52,13 +55,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(settings: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, as Streamlit's own e2e tests start it: ready when /_stcore/health is."""
+    """`streamlit run app.py` on a free port, as Streamlit's own e2e tests start it: ready when /_stcore/health is.
+    Its settings and its workspace are its own (never the user's), so every server starts with nothing saved."""
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(settings)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(settings),
+                           "SALES_FLOOR_WORKSPACE": str(settings / "workspace" / "team.duckdb")},
+            stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
