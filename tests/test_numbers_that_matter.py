@@ -560,3 +560,29 @@ def test_duration_spellings_of_a_sample() -> None:
     assert values.duration_spellings(pl.Series(["00:01:15", "75"])) == (True, True)
     assert values.duration_spellings(pl.Series(["00:01:15", None])) == (True, False)
     assert values.duration_spellings(pl.Series(["75", "0"])) == (False, True)
+
+
+def test_by_hunter_the_calls_and_leads_are_nobodys() -> None:
+    """SPEC §3a: with a hunter grouping, metrics 1, 1.1, 2–4 and 8 are null; the meetings are the hunters'."""
+    data = meetings_across_month_end()
+    data = Dataset.from_frames(calls=CALLS_WITH_DIRECTION, leads=data.leads, meetings=data.meetings.with_columns(
+        hunter=pl.Series(["Олег", "Олег", "Пётр", "Пётр"])))
+    table = compute(prepare(data), ["hunter"])
+    nulls = ("calls_60s", "calls_total", "minutes_on_line", "leads_new", "leads_target", "leads_nontarget",
+             "conv_call_to_scheduled")
+    assert {r["hunter"]: [r[k] for k in nulls] for r in table.to_dicts()} == {"Олег": [None] * 7, "Пётр": [None] * 7}
+    assert table["meetings_scheduled"].to_list() == [2, 2] and table.schema["calls_60s"] == pl.Int64
+
+
+def test_two_first_held_meetings_at_the_same_moment_credit_the_first_row() -> None:
+    """A tie in held and booking time is broken by the file's row order, the same on every run."""
+    leads = pl.DataFrame({"lead_id": ["T1"], "created_at": [D(2026, 1, 5, 9)], "employee": ["Анна"]})
+    meetings = pl.DataFrame({
+        "lead_id": ["T1"] * 4, "booked_at": [D(2026, 1, 6, 10)] * 4, "setter": ["Анна", "Борис", "Вика", "Гена"],
+        "held": [True] * 4, "held_at": [D(2026, 1, 20, 10)] * 4,
+    })
+    payments = pl.DataFrame({"lead_id": ["T1"], "paid_at": [D(2026, 2, 1, 12)], "amount": [100.0]})
+    data = Dataset.from_frames(leads=leads, meetings=meetings, payments=payments)
+    for _ in range(5):
+        paid = {r["employee"]: r["payments"] for r in compute(prepare(data), ["employee"]).to_dicts()}
+        assert paid == {"Анна": 1, "Борис": 0, "Вика": 0, "Гена": 0}
