@@ -80,6 +80,8 @@ def save_setting(name: str, value: object) -> bool:
     disk) instead of a traceback; True when saved."""
     lang = st.session_state.get("lang", "en")
     target = _dataset.workspace()
+    if _unchanged(name, value):  # a page that saves what is already saved must not start a new version each run
+        return True
     try:
         target.set_setting(name, value)
         _dataset.refresh_settings(target)
@@ -91,3 +93,15 @@ def save_setting(name: str, value: object) -> bool:
         st.error(local_text("workspace_not_writable", lang, path=target.path, reason=reason), icon=":material/error:")
         return False
     return True
+
+
+
+def _unchanged(name: str, value: object) -> bool:
+    """The workspace already holds this value of a declared setting (as validated, tuples read as lists)."""
+    if name not in settings.BY_NAME:
+        return False
+    declared = settings.BY_NAME[name]
+    wanted, problems = settings.validate(name, value, declared.default, name)
+    saved = getattr(_dataset.settings_snapshot(), name)
+    plain = (lambda v: list(v) if isinstance(v, tuple) else v)  # noqa: E731
+    return not problems and _dataset.workspace().get_setting(name) is not None and plain(wanted) == plain(saved)

@@ -304,3 +304,17 @@ def test_the_history_shows_each_batch_with_its_rejected_rows() -> None:
     assert list(rejected["row"]) == [3]  # the file's line (the header is line 1)
     assert list(rejected["value"]) == ["not a date"]
     assert [b.label for b in at.button if b.label.startswith("Undo")] == ["Undo batch 1"]
+
+
+def test_a_save_that_changes_nothing_writes_nothing() -> None:
+    """The Plan page saves its working days whenever they differ from what it read: saved into the workspace
+    once, the same value saved again must not make a new version (which would reload the data on every run)."""
+    at = open_app("plan_attainment")
+    at.multiselect(key="working_days").set_value([0, 1, 2]).run()
+    assert not at.exception, at.exception
+    workspace = Workspace(workspace_file())
+    assert workspace.get_setting("working_days") == [0, 1, 2]
+    version = workspace.version()
+    at.run()
+    at.run()
+    assert workspace.version() == version
