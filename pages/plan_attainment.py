@@ -4,7 +4,7 @@ and whether the month in progress is on track. Counted in event mode (SPEC §5).
 import polars as pl
 import streamlit as st
 
-from analytics import i18n, settings
+from analytics import i18n
 from analytics.periods import WEEKDAYS
 from analytics.plans import (
     PLAN_METRICS,
@@ -25,7 +25,7 @@ _view.data_caption(v)
 st.caption(v.t("plan_caption"))
 
 weekday_names = v.t("weekdays").split(",")
-saved_days = tuple(settings.load(_settings.WORKING_DAYS, list(WEEKDAYS)))
+saved_days = tuple(_settings.load(_settings.WORKING_DAYS, list(WEEKDAYS)))
 weekdays = tuple(st.multiselect(v.t("working_days"), range(7), default=list(saved_days),
                                 format_func=lambda d: weekday_names[d], key="working_days"))
 if weekdays != saved_days and weekdays:

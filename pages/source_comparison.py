@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from analytics import i18n, settings, spend
+from analytics import i18n, spend
 from analytics.comparison import month_over_month, wilson_interval, with_target_share
 from analytics.diagnostics import new_sources
 from analytics.importing.reading import BadFile
@@ -120,7 +120,7 @@ st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 # What a source costs.
 st.subheader(v.t("cost_title"))
 st.caption(v.t("cost_caption"))
-saved = pl.DataFrame(settings.load(_settings.SPEND, []), schema=spend.SPEND_SCHEMA)
+saved = pl.DataFrame(_settings.load(_settings.SPEND, []), schema=spend.SPEND_SCHEMA)
 if saved.is_empty() and v.data.demo:  # the demo comes with its own ad budget
     saved = spend.read_spend((DEMO_DIR / SPEND_FILE).read_bytes(), SPEND_FILE)
     st.caption(v.t("spend_demo"))
