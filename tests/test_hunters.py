@@ -308,7 +308,9 @@ def test_hunters_sum_to_the_floor_and_the_matrix_to_each_lead_generator(data: Da
     by_employee = compute(model, ["employee"], mode=mode).join(matrix, on="employee", how="left", suffix="_matrix",
                                                                  nulls_equal=True)
     for key in HUNTERS_SUMS:
-        assert (by_employee[key] - by_employee[f"{key}_matrix"].fill_null(0)).abs().max() == pytest.approx(0), key
+        # Revenue is summed in another order per grouping: equal up to float rounding (cents on millions).
+        assert (by_employee[key] - by_employee[f"{key}_matrix"].fill_null(0)).abs().max() == pytest.approx(
+            0, abs=1e-6), key
 
 
 # ---- the command line ----------------------------------------------------------------------------------------------
