@@ -395,7 +395,8 @@ def hunter_at_fault(context: DiagnosisContext, scope: ScopeChanges) -> dict[str,
     hunter = fallen[0]
     others_now = [sum(v[i] for h, v in now.items() if h != hunter) for i in (0, 1)]
     others_before = [sum(v[i] for h, v in before.items() if h != hunter) for i in (0, 1)]
-    if others_now[1] == 0 or others_before[1] == 0 or _fell(*others_now, *others_before, context.threshold):
+    if others_now[1] == 0 or others_before[1] == 0 or _fell(others_now[0], others_now[1], others_before[0],
+                                                            others_before[1], context.threshold):
         return None
     return {"hunter": hunter, "paid_now": now[hunter][0], "held_now": now[hunter][1],
             "paid_before": before[hunter][0], "held_before": before[hunter][1],
@@ -573,16 +574,16 @@ def few_payments(context: DiagnosisContext, scope: ScopeChanges) -> list[Finding
                 "ripe_now": scope.ripe[0].mature, "held_now": scope.ripe[0].cohort}
     fault = hunter_at_fault(context, scope)
     if fault is not None:
-        rate = lambda paid, held: paid / held if held else None  # noqa: E731
+        share = lambda paid, held: paid / held if held else None  # noqa: E731
         template = "few_payments_hunter"
         values |= {
             "hunter": fault["hunter"], "paid": i18n.Num(fault["paid_now"]),
             "held": i18n.Count(fault["held_now"], "meetings_held", "genitive"),
-            "hunter_moved": i18n.Moved("conv_held_to_paid", rate(fault["paid_before"], fault["held_before"]),
-                                       rate(fault["paid_now"], fault["held_now"])),
+            "hunter_moved": i18n.Moved("conv_held_to_paid", share(fault["paid_before"], fault["held_before"]),
+                                       share(fault["paid_now"], fault["held_now"])),
             "others_moved": i18n.Moved("conv_held_to_paid",
-                                       rate(fault["others_paid_before"], fault["others_held_before"]),
-                                       rate(fault["others_paid_now"], fault["others_held_now"])),
+                                       share(fault["others_paid_before"], fault["others_held_before"]),
+                                       share(fault["others_paid_now"], fault["others_held_now"])),
             "checks": i18n.Clause.of("hunter_checks", checks=i18n.Listed(tuple(checks))) if checks else "",
         }
         evidence["hunter"] = fault

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, cast
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -144,8 +144,7 @@ def month_label(value: dt.date | None, lang: Lang, case: Case = "nominative") ->
 def plural_category(n: float | int | Decimal, lang: Lang) -> PluralCategory:
     """CLDR's plural category of a number: ru one (1, 21, 101) / few (2–4, 22) / many (0, 5–20, 111) / other
     (fractions); en one (exactly 1) / other. A Decimal keeps its visible decimals: `1.0` is "other" in both."""
-    category: PluralCategory = Locale.parse(lang).plural_form(n)
-    return category
+    return cast(PluralCategory, Locale.parse(lang).plural_form(n))
 
 
 def plural(n: float | int | Decimal, lang: Lang, forms: Sequence[str]) -> str:
@@ -983,63 +982,6 @@ def finding_text(key: str, values: dict[str, object], lang: Lang) -> str:
     return (ru if lang == "ru" else en).format(**{name: _written(v, lang) for name, v in values.items()})
 
 
-# ---- the team's workspace in the app (issue 11) -----------------------------------------------------------------
-STRINGS.update({
-    "ws_missing": (
-        "Эта ссылка ведёт в рабочее пространство «{name}», которого на этом сервере нет (рабочие пространства "
-        "лежат в {folder}). Попросите новую ссылку или откройте приложение без параметра ws.",
-        "This link opens the workspace “{name}”, which this server does not have (workspaces live in {folder}). "
-        "Ask for a new link, or open the app without the ws parameter.",
-    ),
-    "ws_busy": ("Рабочее пространство занято другим импортом. Попробуйте ещё раз через минуту.",
-                "The workspace is busy with another import. Try again in a minute."),
-    "ws_demo_banner": (
-        "Демо-данные: рабочее пространство «{name}» пока пустое. Это вымышленный отдел, только для просмотра; "
-        "импортируйте свои выгрузки на странице «Данные».",
-        "Demo data: the workspace “{name}” is still empty. This is an invented floor, read-only; import your "
-        "exports on the Data page.",
-    ),
-    "ws_caption": ("Рабочее пространство «{name}», импортов: {n}", "Workspace “{name}”, imports: {n}"),
-    "ws_preview": (
-        "Предпросмотр ваших файлов: они видны только в этой вкладке и не сохранены. Чтобы их увидели коллеги и "
-        "они остались, импортируйте их в рабочее пространство «{name}».",
-        "A preview of your files: only this browser tab sees them and they are not kept. Import them into the "
-        "workspace “{name}” to keep them and share them with your colleagues.",
-    ),
-    "ws_import": ("Импортировать в рабочее пространство", "Import into the workspace"),
-    "ws_import_help": (
-        "Новые записи добавятся, изменившиеся обновятся, повторы не задвоятся. Импорт можно отменить в истории.",
-        "New records are added, changed ones updated, nothing is doubled. An import can be undone in the history.",
-    ),
-    "ws_imported": ("Импортировано, пакет {batch}.", "Imported as batch {batch}."),
-    "ws_already": ("{file}: этот файл уже импортирован (пакет {batch}), ничего не изменилось.",
-                   "{file}: this file was already imported (batch {batch}); nothing changed."),
-    "ws_not_imported": ("Ничего не импортировано: {reason}", "Nothing was imported: {reason}"),
-    "ws_history": ("История импорта", "Import history"),
-    "ws_history_empty": ("В рабочее пространство ещё ничего не импортировано.",
-                         "Nothing has been imported into the workspace yet."),
-    "ws_batch": ("Пакет {batch} · {when}", "Batch {batch} · {when}"),
-    "ws_file": ("Файл", "File"),
-    "ws_kind": ("Что это", "Kind"),
-    "ws_rows_read": ("Строк прочитано", "Rows read"),
-    "ws_new": ("Новых", "New"),
-    "ws_updated": ("Обновлено", "Updated"),
-    "ws_unchanged": ("Без изменений", "Unchanged"),
-    "ws_stream": ("Записи", "Records"),
-    "ws_rejected_rows": ("Отклонённые строки пакета {batch}: {n}", "Rejected rows of batch {batch}: {n}"),
-    "ws_undo": ("Отменить пакет {batch}", "Undo batch {batch}"),
-    "ws_undo_confirm": (
-        "Отменить пакет {batch}? Его записи удалятся, а то, что он заменил, станет текущим снова.",
-        "Undo batch {batch}? Its records are removed and what it replaced is current again.",
-    ),
-    "ws_undo_yes": ("Да, отменить пакет {batch}", "Yes, undo batch {batch}"),
-    "ws_undo_no": ("Не отменять", "Keep it"),
-    "ws_undone": ("Пакет {batch} отменён.", "Batch {batch} was undone."),
-    "ws_unusable": ("Рабочее пространство «{name}» не открывается: {reason}",
-                    "The workspace “{name}” cannot be opened: {reason}"),
-})
-
-
 # ---- people side by side, trends, the situation-1 checks (issue 13 items 9–11) ---------------------------------
 STRINGS.update({
     "page_compare": ("Сравнение лидорубов", "People side by side"),
@@ -1133,4 +1075,61 @@ STRINGS.update({
                       "{month} is still in progress: counts are compared pro rata to working days."),
     "s1_no_unpaid": ("Проведённых, но не оплаченных встреч в периоде нет.",
                      "No held meeting went unpaid in the period."),
+})
+
+
+# ---- the team's workspace in the app (issue 11) -----------------------------------------------------------------
+STRINGS.update({
+    "ws_missing": (
+        "Эта ссылка ведёт в рабочее пространство «{name}», которого на этом сервере нет (рабочие пространства "
+        "лежат в {folder}). Попросите новую ссылку или откройте приложение без параметра ws.",
+        "This link opens the workspace “{name}”, which this server does not have (workspaces live in {folder}). "
+        "Ask for a new link, or open the app without the ws parameter.",
+    ),
+    "ws_busy": ("Рабочее пространство занято другим импортом. Попробуйте ещё раз через минуту.",
+                "The workspace is busy with another import. Try again in a minute."),
+    "ws_demo_banner": (
+        "Демо-данные: рабочее пространство «{name}» пока пустое. Это вымышленный отдел, только для просмотра; "
+        "импортируйте свои выгрузки на странице «Данные».",
+        "Demo data: the workspace “{name}” is still empty. This is an invented floor, read-only; import your "
+        "exports on the Data page.",
+    ),
+    "ws_caption": ("Рабочее пространство «{name}», импортов: {n}", "Workspace “{name}”, imports: {n}"),
+    "ws_preview": (
+        "Предпросмотр ваших файлов: они видны только в этой вкладке и не сохранены. Чтобы их увидели коллеги и "
+        "они остались, импортируйте их в рабочее пространство «{name}».",
+        "A preview of your files: only this browser tab sees them and they are not kept. Import them into the "
+        "workspace “{name}” to keep them and share them with your colleagues.",
+    ),
+    "ws_import": ("Импортировать в рабочее пространство", "Import into the workspace"),
+    "ws_import_help": (
+        "Новые записи добавятся, изменившиеся обновятся, повторы не задвоятся. Импорт можно отменить в истории.",
+        "New records are added, changed ones updated, nothing is doubled. An import can be undone in the history.",
+    ),
+    "ws_imported": ("Импортировано, пакет {batch}.", "Imported as batch {batch}."),
+    "ws_already": ("{file}: этот файл уже импортирован (пакет {batch}), ничего не изменилось.",
+                   "{file}: this file was already imported (batch {batch}); nothing changed."),
+    "ws_not_imported": ("Ничего не импортировано: {reason}", "Nothing was imported: {reason}"),
+    "ws_history": ("История импорта", "Import history"),
+    "ws_history_empty": ("В рабочее пространство ещё ничего не импортировано.",
+                         "Nothing has been imported into the workspace yet."),
+    "ws_batch": ("Пакет {batch} · {when}", "Batch {batch} · {when}"),
+    "ws_file": ("Файл", "File"),
+    "ws_kind": ("Что это", "Kind"),
+    "ws_rows_read": ("Строк прочитано", "Rows read"),
+    "ws_new": ("Новых", "New"),
+    "ws_updated": ("Обновлено", "Updated"),
+    "ws_unchanged": ("Без изменений", "Unchanged"),
+    "ws_stream": ("Записи", "Records"),
+    "ws_rejected_rows": ("Отклонённые строки пакета {batch}: {n}", "Rejected rows of batch {batch}: {n}"),
+    "ws_undo": ("Отменить пакет {batch}", "Undo batch {batch}"),
+    "ws_undo_confirm": (
+        "Отменить пакет {batch}? Его записи удалятся, а то, что он заменил, станет текущим снова.",
+        "Undo batch {batch}? Its records are removed and what it replaced is current again.",
+    ),
+    "ws_undo_yes": ("Да, отменить пакет {batch}", "Yes, undo batch {batch}"),
+    "ws_undo_no": ("Не отменять", "Keep it"),
+    "ws_undone": ("Пакет {batch} отменён.", "Batch {batch} was undone."),
+    "ws_unusable": ("Рабочее пространство «{name}» не открывается: {reason}",
+                    "The workspace “{name}” cannot be opened: {reason}"),
 })

@@ -42,7 +42,11 @@ def span(model: Prepared) -> tuple[date, date] | None:
     """The first and last date with a call or a lead; None for empty data."""
     days = pl.concat([model.calls.select(pl.col("started_at").dt.date().alias("d")),
                       model.leads.select(pl.col("created_at").dt.date().alias("d"))])["d"].drop_nulls()
-    return (days.min(), days.max()) if days.len() else None
+    if not days.len():
+        return None
+    first, last = days.min(), days.max()
+    assert isinstance(first, date) and isinstance(last, date)
+    return first, last
 
 
 def _fingerprint(key: pl.Expr) -> pl.Expr:
@@ -93,7 +97,7 @@ def _spread(rows: pl.Series, values: pl.Series, length: int, fill: pl.Series | s
     A gather, not a scatter: scattering millions of strings into a column is far slower.
     """
     at = pl.repeat(None, length, dtype=rows.dtype, eager=True).scatter(
-        rows, pl.int_range(rows.len(), eager=True, dtype=rows.dtype))
+        rows, pl.int_range(rows.len(), eager=True, dtype=pl.UInt32))
     otherwise = pl.lit(fill) if isinstance(fill, pl.Series) else pl.lit(fill, dtype=pl.String)
     return pl.select(
         pl.when(pl.lit(at).is_not_null()).then(pl.lit(values).gather(pl.lit(at))).otherwise(otherwise)

@@ -105,7 +105,7 @@ def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Se
     if missed.is_empty():
         return parsed
     # What the fast parser missed gets every spelling, trimmed (padding may first appear deep in a big file).
-    second = pl.select(parser.full(column.gather(missed).str.strip_chars().alias(name))).to_series()
+    second = pl.select(parser.full(pl.lit(column.gather(missed).str.strip_chars())).alias(name)).to_series()
     return parsed.scatter(missed, second)
 
 
@@ -238,7 +238,7 @@ def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str],
         value = parsed[name]
         suspect = value.is_null()
         if parser.plausible is not None:
-            suspect |= pl.select(parser.plausible(value).not_().fill_null(False)).to_series()
+            suspect |= pl.select(parser.plausible(pl.lit(value)).not_().fill_null(False)).to_series()
         rows = suspect.arg_true()
         if rows.is_empty():
             continue
