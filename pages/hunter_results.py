@@ -13,7 +13,7 @@ from analytics.diagnostics import matrix_outliers
 from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, Readiness, mature_facts, metrics_on_mature, sum_mature
 from analytics.metrics import Filters, filter_facts
 from analytics.model import UNKNOWN_HUNTER
-from analytics.periods import add_months, month_end
+from analytics.periods import add_months
 from analytics.registry import metric
 from pages import _charts, _view, _widgets
 from pages._widgets import ColumnSpec
@@ -139,10 +139,8 @@ month_flags = (month_changes.filter(pl.col("metric") == key).select("hunter", "m
                                                                           "worse": pl.Boolean}))
 if key == PAID and v.mode == "cohort":
     # Held → paid month over month: on mature meetings only, as in the headline, each month against the one before.
-    whole = history.filters()
     month_flags = pl.concat([
-        paid_drops(replace(whole, date_from=start, date_to=month_end(start)),
-                   replace(whole, date_from=add_months(start, -1), date_to=month_end(add_months(start, -1))),
+        paid_drops(history.in_month(start).filters(), history.in_month(add_months(start, -1)).filters(),
                    ["hunter"]).with_columns(pl.lit(start.strftime("%Y-%m")).alias("month"))
         for start in (date.fromisoformat(f"{m}-01") for m in months)
     ])
