@@ -574,7 +574,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rows_in_file": ("Строк в файле", "Rows in file"),
     "rows_imported": ("Загружено", "Imported"),
     "rows_rejected": ("Отклонено", "Rejected"),
-    "values_ignored": ("Значений пропущено", "Values left empty"),
+    "values_ignored": ("Оставлено пустым", "Left empty"),
     "accounted": ("{file}: {rows} {rows@rows} = {ok} загружено + {bad} отклонено.",
                   "{file}: {rows} {rows@rows} = {ok} imported + {bad} rejected."),
     "accounted_skipped": ("{file}: {rows} {rows@rows} = {ok} загружено + {skipped} пропущено + {bad} отклонено.",

@@ -84,19 +84,21 @@ for index, imported in enumerate(bundle.files):
     file_key = f"{imported.name}_{upload.content_digest[:12]}"
     with st.container(border=True):
         st.subheader(_widgets.escape(imported.name))
-        top = st.columns([2, 1, 1, 1, 1, 1])
-        kind = top[0].selectbox(v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
-                                format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{file_key}")
+        # The file's kind on a row of its own, its counts on the next: six columns cut "9 164" to "9,…" at 1024 px.
+        kind = st.columns([2, 3])[0].selectbox(
+            v.t("detected_as"), FILE_KINDS, index=FILE_KINDS.index(imported.kind),
+            format_func=lambda k: v.t(f"kind_{k}"), key=f"kind_{file_key}")
         # Rerun only for a new choice: should the importer not honour it, asking again would loop forever.
         if kind != imported.kind and kind != upload.kind:
             set_upload(imported.name, kind=kind, overrides={})
             st.rerun()
         ignored = imported.issues.filter(pl.col("action") == VALUE_IGNORED).height
-        top[1].metric(v.t("rows_in_file"), i18n.number(imported.rows_in_file, v.lang))
-        top[2].metric(v.t("rows_imported"), i18n.number(imported.imported, v.lang))
-        top[-3].metric(v.t("rows_skipped"), i18n.number(imported.skipped, v.lang), help=v.t("rows_skipped_help"))
-        top[-2].metric(v.t("rows_rejected"), i18n.number(imported.rejected, v.lang))
-        top[-1].metric(v.t("values_ignored"), i18n.number(ignored, v.lang))
+        top = st.columns(5)
+        top[0].metric(v.t("rows_in_file"), i18n.number(imported.rows_in_file, v.lang))
+        top[1].metric(v.t("rows_imported"), i18n.number(imported.imported, v.lang))
+        top[2].metric(v.t("rows_skipped"), i18n.number(imported.skipped, v.lang), help=v.t("rows_skipped_help"))
+        top[3].metric(v.t("rows_rejected"), i18n.number(imported.rejected, v.lang))
+        top[4].metric(v.t("values_ignored"), i18n.number(ignored, v.lang))
         counts = {"file": imported.format.upper(), "rows": i18n.number(imported.rows_in_file, v.lang),
                   "ok": i18n.number(imported.imported, v.lang), "bad": i18n.number(imported.rejected, v.lang)}
         if imported.skipped:
