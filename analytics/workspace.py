@@ -207,7 +207,10 @@ class Workspace:
         """Retry briefly: a process that does not take our lock (a backup, a DuckDB shell) may hold the file."""
         for attempt in range(50):
             try:
-                return duckdb.connect(str(path), read_only=read_only)
+                connection = duckdb.connect(str(path), read_only=read_only)
+                # No progress bar: DuckDB would draw one on the command line's stderr during a big import.
+                connection.execute("SET enable_progress_bar = false")
+                return connection
             except duckdb.IOException:
                 if attempt == 49:
                     raise

@@ -112,6 +112,7 @@ def run_import(args: argparse.Namespace) -> None:
             uploads.append(Upload(str(path), path.read_bytes(), kind, overrides.get(kind, {})))
         except OSError as error:
             raise _usage_error(f"{path}: cannot read the file ({error.strerror})") from error
+    from analytics.importing.limits import run_limited
     from analytics.workspace import Incoming, Workspace
 
     workspace = Workspace(args.workspace)
@@ -120,7 +121,8 @@ def run_import(args: argparse.Namespace) -> None:
         incoming = []
         for upload in uploads:
             try:
-                imported = import_one(upload, memory)
+                # Each file is read in the limited child, as the app reads uploads; this process only stores.
+                imported = run_limited(import_one, upload, memory, name=upload.name)
             except BadFile as error:
                 raise _usage_error(str(error)) from error
             missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None]
