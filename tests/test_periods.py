@@ -1,4 +1,4 @@
-"""The data end and complete months (SPEC §3): an export made on Friday 30.10 covers October, whose 31st is a Saturday."""
+"""The data end and complete months: an export made on Friday 30.10 covers October, whose 31st is a Saturday."""
 
 from __future__ import annotations
 
