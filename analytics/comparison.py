@@ -126,7 +126,8 @@ def compare(
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(np.isfinite(rate_prev) & (rate_prev > 0), rate_cur / rate_prev - 1, np.nan)
         worse_rel = -rel if spec.higher_is_better else rel
-        worse = (np.nan_to_num(worse_rel) >= threshold) & (p < ALPHA)
+        # A tolerance for binary fractions: 1150 / 1000 − 1 is 0.1499999…, and a rise of exactly 15 % is a drop too.
+        worse = (np.nan_to_num(worse_rel) >= threshold - 1e-9) & (p < ALPHA)
         if key in AFTER_BOOKING:
             worse &= ~young_rows
         parts.append(pl.DataFrame({

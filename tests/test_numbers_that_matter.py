@@ -511,7 +511,7 @@ def test_more_of_a_bad_thing_is_judged_pro_rata() -> None:
     assert found["p_value"] == pytest.approx(binomial_cdf(100, 180, 2 / 3), rel=1e-9) and found["worse"] is True
 
 
-@pytest.mark.parametrize("text", ["не закрыта", "Не закрыта", "N/A", "NULL", "-", "—", "nan", "None", ""])
+@pytest.mark.parametrize("text", ["не закрыта", "Не закрыта", "N/A", "NULL", "-", "—", "None", ""])
 def test_crm_placeholders_are_empty(text: str) -> None:
     assert pl.select(values.blank(pl.lit(text))).item() is None
 
@@ -586,3 +586,26 @@ def test_two_first_held_meetings_at_the_same_moment_credit_the_first_row() -> No
     for _ in range(5):
         paid = {r["employee"]: r["payments"] for r in compute(prepare(data), ["employee"]).to_dicts()}
         assert paid == {"Анна": 1, "Борис": 0, "Вика": 0, "Гена": 0}
+
+
+def test_a_rise_of_exactly_the_threshold_in_a_lower_is_better_metric_is_flagged() -> None:
+    """leads_nontarget 1000 → 1150 is +15 % exactly (1150 / 1000 − 1 = 0.1499999… in binary) and clearly significant."""
+    import polars as pl
+
+    from analytics.comparison import compare
+    from analytics.registry import METRIC_KEYS
+
+    base = dict.fromkeys(METRIC_KEYS, 0.0)
+    before = pl.DataFrame([{**base, "leads_nontarget": 1000.0, "leads_target": 1000.0}])
+    now = pl.DataFrame([{**base, "leads_nontarget": 1150.0, "leads_target": 1000.0}])
+    row = compare(now, before).filter(pl.col("metric") == "leads_nontarget").row(0, named=True)
+    assert row["worse"] is True
+
+
+@pytest.mark.parametrize("spelling", ["nan", "Nan", "NAN", "NaN"])
+def test_nan_as_a_talk_time_is_rejected_in_any_spelling(spelling: str) -> None:
+    from analytics.importing.pipeline import Upload, import_one
+
+    content = f"Дата и время;Сотрудник;Длительность разговора\n05.10.2026 10:00;Анна;{spelling}\n".encode()
+    result = import_one(Upload("calls.csv", content))
+    assert (result.imported, result.rejected) == (0, 1)

@@ -24,7 +24,8 @@ DATETIME_FORMATS = (
     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 )
 # Values that mean "no date" in CRM exports (amoCRM writes `не закрыта` for an open deal); `NULL` comes from SQL dumps.
-EMPTY_WORDS = ("не закрыта", "не закрыто", "нет даты", "-", "—", "n/a", "null", "none", "nan")
+# "nan" is not among them: in any spelling it is a value that is not understood (a talk time of NaN is no call).
+EMPTY_WORDS = ("не закрыта", "не закрыто", "нет даты", "-", "—", "n/a", "null", "none")
 
 TRUE_WORDS = (
     "да", "yes", "y", "true", "1", "✓", "✔", "+", "v", "x", "истина", "целевой", "целевая", "целевое", "target",
