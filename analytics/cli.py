@@ -163,15 +163,7 @@ def load(args: argparse.Namespace) -> Input:
         raise UsageError("; ".join(bundle.errors))
     warnings: list[str] = []
     for imported in bundle.files:
-        missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None
-                   and not _stood_in(imported, f)]
-        if missing:
-            raise UsageError(
-                f"{imported.name}: cannot tell which column holds {', '.join(missing)}; "
-                f"name it with --map {imported.kind}.{missing[0]}=HEADER"
-            )
-        if (problem := _nothing_usable(imported)) is not None:
-            raise UsageError(problem)
+        check_usable(imported)
         warnings.extend(imported.warnings)
         if imported.rejected:
             first = imported.issues.filter(pl.col("action") == REJECTED).row(0, named=True)
@@ -225,6 +217,17 @@ def _load_workspace(path: Path) -> Input:
         warnings.append(f"no {' / '.join(missing_tables)} data in the workspace: the metrics that need "
                         f"{'them' if len(missing_tables) > 1 else 'it'} are null")
     return Input(model, [*warnings, *model.warnings], frozenset(available), snap)
+
+
+def check_usable(imported: FileImport) -> None:
+    """Raise UsageError (one line) for a file a command cannot use: a required column that neither a header nor a
+    stand-in gives, or a file of which nothing usable remains. `metrics`, `diagnose` and `import` all ask this."""
+    missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None and not _stood_in(imported, f)]
+    if missing:
+        raise UsageError(f"{imported.name}: cannot tell which column holds {', '.join(missing)}; "
+                         f"name it with --map {imported.kind}.{missing[0]}=HEADER")
+    if (problem := _nothing_usable(imported)) is not None:
+        raise UsageError(problem)
 
 
 def _stood_in(imported: FileImport, name: str) -> bool:

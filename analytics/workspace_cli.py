@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from analytics.importing.mapping import REQUIRED, FileKind
+from analytics.importing.mapping import FileKind
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile
 
@@ -100,7 +100,8 @@ def _print_json(value: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> None:
-    from analytics.cli import _overrides  # late: cli.py imports this module; one parser of --map for all commands
+    from analytics.cli import _overrides, check_usable  # late: cli.py imports this module; one parser of --map and
+    # one test of a usable file for all commands
 
     given: dict[FileKind, Path] = {kind: path for kind in KINDS if (path := getattr(args, kind)) is not None}
     if not given:
@@ -125,17 +126,15 @@ def run_import(args: argparse.Namespace) -> None:
                 imported = run_limited(import_one, upload, memory, name=upload.name)
             except BadFile as error:
                 raise _usage_error(str(error)) from error
-            missing = [f for f in REQUIRED[imported.kind] if imported.mapping.get(f) is None]
-            if missing:
-                raise _usage_error(f"{imported.name}: cannot tell which column holds {', '.join(missing)}; "
-                                   f"name it with --map {imported.kind}.{missing[0]}=HEADER")
+            check_usable(imported)
             incoming.append(Incoming.of(imported, upload.content_digest))
         result = workspace.import_files(incoming)
     _print_json({
         "batch_id": result.batch_id,
         "files": [{"name": outcome.name, "kind": outcome.kind, "batch_id": outcome.batch_id,
                    "already_imported": outcome.already_imported, "rows_read": file.rows_read,
-                   "rows_imported": file.rows_imported, "rows_rejected": file.rows_rejected}
+                   "rows_imported": file.rows_imported, "rows_skipped": file.rows_skipped,
+                   "rows_rejected": file.rows_rejected}
                   for outcome, file in zip(result.files, incoming, strict=True)],
         "rows": result.rows,
     })
