@@ -203,22 +203,22 @@ def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
         [pl.col("employee").is_not_null(), pl.col("_answered"), pl.col("duration_s").fill_null(0), pl.col(ROW)],
         descending=[True, True, True, False],
     )
-    others = ranked.filter(~pl.col("call_id").is_first_distinct())
-    return others.select(
-        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
-        pl.col("call_id").alias("value"),
-        pl.lit("another leg of the same call: the call is kept once, as its answered, longest leg").alias("reason"),
-        pl.lit(SKIPPED).alias("action"),
-    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+    return _row_issues(ranked.filter(~pl.col("call_id").is_first_distinct()), file_name, None, pl.col("call_id"),
+                       "another leg of the same call: the call is kept once, as its answered, longest leg", SKIPPED)
 
 
 def _nobody(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Calls no employee took (IVR, queue timeouts, missed) count for nobody: skipped, reported, not broken."""
-    return rows.filter(pl.col("employee").is_null()).select(
-        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("column"),
-        pl.lit(None, pl.String).alias("value"),
-        pl.lit("the call reached no employee (IVR, queue or missed): it counts for nobody").alias("reason"),
-        pl.lit(SKIPPED).alias("action"),
+    return _row_issues(rows.filter(pl.col("employee").is_null()), file_name, None, pl.lit(None, pl.String),
+                       "the call reached no employee (IVR, queue or missed): it counts for nobody", SKIPPED)
+
+
+def _row_issues(rows: pl.DataFrame, file_name: str, column: str | None, value: pl.Expr, reason: str,
+                action: str) -> pl.DataFrame:
+    """One issue per row of `rows` (already chosen by the caller), in the issue table's schema."""
+    return rows.select(
+        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(column, pl.String).alias("column"),
+        value.cast(pl.String).alias("value"), pl.lit(reason).alias("reason"), pl.lit(action).alias("action"),
     ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -274,11 +274,8 @@ def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str],
 
 def _refunds(rows: pl.DataFrame, header: str, file_name: str) -> pl.DataFrame:
     """A negative amount is a refund: it is kept (it lowers revenue) and pointed out."""
-    return rows.filter(pl.col("amount") < 0).select(
-        pl.lit(file_name).alias("file"), pl.col(ROW).alias("row"), pl.lit(header).alias("column"),
-        pl.col("amount").cast(pl.String).alias("value"),
-        pl.lit("amount: a negative amount, kept as a refund").alias("reason"), pl.lit(NOTED).alias("action"),
-    ).cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+    return _row_issues(rows.filter(pl.col("amount") < 0), file_name, header, pl.col("amount"),
+                       "amount: a negative amount, kept as a refund", NOTED)
 
 
 # ---- deals and meetings ------------------------------------------------------------------------------------------
