@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analytics.model import Prepared, prepare
 from analytics.schema import Dataset
+from pages._pages import BY_NAME
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +70,23 @@ def hand_dataset() -> Dataset:
         }
     )
     return Dataset.from_frames(calls=calls, leads=leads, meetings=meetings, payments=payments)
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_screen(page: str, lang: str = "en", **state: object) -> AppTest:
+    """Open the app under AppTest in `lang`, with `state` in the session, and switch to the screen `page` (the stem of
+    its file in pages/_pages.SCREENS); fails on any exception the run raised."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page != "floor_overview":
+        at.switch_page(BY_NAME[page].file).run()
+    assert not at.exception, at.exception
+    return at
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from analytics.metrics import Filters, compute
 from analytics.model import prepare
 from analytics.registry import metric
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
-from pages._pages import BY_NAME, SCREENS
+from pages._pages import SCREENS
 from pages._widgets import ColumnSpec, column_config, styled
+from tests.conftest import open_screen as open_page
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = tuple(screen.name for screen in SCREENS)
@@ -33,18 +34,6 @@ def own_settings(tmp_path, monkeypatch):
 def demo_model():
     uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
     return prepare(import_files(uploads).dataset)
-
-
-def open_page(page: str, lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page != "floor_overview":
-        at.switch_page(BY_NAME[page].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metric_value(at: AppTest, label: str) -> str:

@@ -21,6 +21,7 @@ from analytics.model import Prepared, prepare
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._pages import BY_NAME
+from tests.conftest import open_screen
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last month", the sidebar's default
@@ -44,14 +45,7 @@ def october(demo_model: Prepared) -> dict[str, dict]:
 
 
 def open_compare(lang: str = "en", **state: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(BY_NAME["people_compare"].file).run()
-    assert not at.exception, at.exception
-    return at
+    return open_screen("people_compare", lang, **state)
 
 
 def chart_data(at: AppTest) -> pl.DataFrame:

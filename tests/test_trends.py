@@ -6,7 +6,6 @@ counts made by hand from the demo's meetings."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -18,9 +17,8 @@ from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, compute
 from analytics.model import Prepared, prepare
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
-from pages._pages import BY_NAME
+from tests.conftest import open_screen as open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last month", the sidebar's default
 SOKOLOV = "Соколов Дмитрий"  # story 1: his clients confirm ~30 % of October's meetings instead of ~82 %
 
@@ -34,18 +32,6 @@ def own_settings(tmp_path, monkeypatch):
 def demo_model() -> Prepared:
     uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
     return prepare(import_files(uploads).dataset)
-
-
-def open_page(page: str, lang: str = "en", **state: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page != "floor_overview":
-        at.switch_page(BY_NAME[page].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def trend_charts(at: AppTest) -> list[pl.DataFrame]:

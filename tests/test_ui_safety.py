@@ -20,9 +20,9 @@ from analytics.importing.pipeline import Bundle, Upload
 from analytics.schema import Dataset
 from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR, FloorConfig, generate_floor
 from pages import _charts, _dataset, _sidebar
-from pages._pages import BY_NAME, SCREENS
+from pages._pages import SCREENS
 from pages._widgets import escape, file_name
-from tests.conftest import hand_dataset
+from tests.conftest import hand_dataset, open_screen
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = tuple(screen.name for screen in SCREENS)
@@ -38,17 +38,7 @@ def own_settings(tmp_path, monkeypatch):
 
 
 def open_page(page: str, uploads: list[Upload] | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = "en"
-    if uploads is not None:
-        at.session_state["uploads"] = uploads
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page != "floor_overview":
-        at.switch_page(BY_NAME[page].file).run()
-    assert not at.exception, at.exception
-    return at
+    return open_screen(page, **state) if uploads is None else open_screen(page, uploads=uploads, **state)
 
 
 # ---- names from files are text --------------------------------------------------------------------------------
