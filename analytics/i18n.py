@@ -557,10 +557,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_intro": (
         "Загрузите выгрузку сделок из CRM (amoCRM, Битрикс24 — XLSX, CSV или «XLS») и журнал звонков телефонии "
         "(CSV, XLSX, Asterisk Master.csv). Что есть что, определяется по содержимому; проверьте сопоставление колонок "
-        "ниже. Файлы живут только в этой вкладке браузера.",
+        "ниже. До импорта файлы видны только в этой вкладке; «Импортировать в рабочее пространство» сохраняет их для "
+        "всей команды.",
         "Upload the deals export of your CRM (amoCRM, Bitrix24 — XLSX, CSV or \"XLS\") and the call log of your "
         "telephony (CSV, XLSX, Asterisk Master.csv). What each file is, is told from its content; check the column "
-        "mapping below. Files live only in this browser tab.",
+        "mapping below. Until imported, files are seen in this browser tab only; \"Import into the workspace\" keeps "
+        "them for the whole team.",
     ),
     "upload_label": ("Файлы выгрузок", "Export files"),
     "upload_help": ("Можно несколько файлов сразу: сделки, звонки, встречи, оплаты.",
