@@ -730,6 +730,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Judged only on the period's meetings whose payment window ({window}) has passed ({ripe} of {held}), and "
         "only on a marked difference (two-proportion test, p < 0.01, at least 10 meetings on each side).",
     ),
+    # --- T1: source filter and maturity on the screens
+    # --- T2: downloads and layout
+    # --- T3: Russian everywhere
+    # --- T4: offline assets and recordings
 }
 
 
