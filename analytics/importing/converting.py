@@ -15,7 +15,7 @@ from typing import Literal
 import polars as pl
 
 from analytics import schema
-from analytics.importing import values
+from analytics.importing import reading, values
 from analytics.importing.mapping import CALL_ENDS, DATETIME_FIELDS, REQUIRED, FileKind
 from analytics.importing.reading import ROW, RawFile
 from analytics.importing.report import ISSUE_SCHEMA, NOTED, REJECTED, SKIPPED, VALUE_IGNORED
@@ -63,13 +63,15 @@ class Parser:
     described: str
     plausible: Callable[[pl.Expr], pl.Expr] | None = None
     implausible: str = ""
+    # Quicker still than `fast`, for the column's main spelling only: where it gives a value, `fast` gives the same.
+    quick: Callable[[pl.Expr], pl.Expr] | None = None
 
 
 def parser_for(name: str, column: pl.Series) -> Parser:
     if name in DATETIME_FIELDS:
         spellings = values.formats_in(column)
         return Parser(spellings.parse, lambda e: values.datetime_(e, epoch=spellings.epoch), "not a date",
-                      values.plausible_date, values.implausible_date_reason())
+                      values.plausible_date, values.implausible_date_reason(), spellings.quick())
     if name == "duration_s":
         clock, plain = values.duration_spellings(column)
         return Parser(lambda e: values.duration_seconds_fast(e, clock, plain), values.duration_seconds,
@@ -100,7 +102,15 @@ def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Se
     # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
         return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
-    parsed = frame.lazy().select(parser.fast(pl.col(header)).alias(name)).collect().to_series()
+    if parser.quick is not None and reading.FAST_PATH:
+        parsed = frame.lazy().select(parser.quick(pl.col(header)).alias(name)).collect().to_series()
+        missed = (parsed.is_null() & column.is_not_null()).arg_true()
+        if missed.is_empty():
+            return parsed
+        # The rows the quick parser did not read get the column's spellings, as if they had been parsed so first.
+        parsed = parsed.scatter(missed, pl.select(parser.fast(pl.lit(column.gather(missed))).alias(name)).to_series())
+    else:
+        parsed = frame.lazy().select(parser.fast(pl.col(header)).alias(name)).collect().to_series()
     missed = (parsed.is_null() & column.is_not_null()).arg_true()
     if missed.is_empty():
         return parsed
@@ -197,7 +207,7 @@ def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Issues for the other legs of calls logged in several rows (ring groups, transfers): one call is kept as its
     leg with an agent, answered, longest — never simply the first leg."""
     with_id = rows.filter(pl.col("call_id").is_not_null())
-    if with_id.is_empty() or with_id["call_id"].n_unique() == with_id.height:
+    if with_id.is_empty() or _all_distinct(with_id["call_id"]):
         return pl.DataFrame(schema=ISSUE_SCHEMA)
     ranked = with_id.sort(
         [pl.col("employee").is_not_null(), pl.col("_answered"), pl.col("duration_s").fill_null(0), pl.col(ROW)],
@@ -205,6 +215,16 @@ def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
     )
     return _row_issues(ranked.filter(~pl.col("call_id").is_first_distinct()), file_name, None, pl.col("call_id"),
                        "another leg of the same call: the call is kept once, as its answered, longest leg", SKIPPED)
+
+
+def _all_distinct(ids: pl.Series) -> bool:
+    """Whether no id repeats. Hashing 2 M strings costs 0.4 s; ids that are numbers are told apart as integers
+    first (distinct integers come from distinct texts; equal ones, `01` and `1`, are settled by the texts)."""
+    if reading.FAST_PATH:
+        numbers = ids.cast(pl.Int64, strict=False)
+        if numbers.null_count() == ids.null_count() and numbers.n_unique() == ids.len():
+            return True
+    return ids.n_unique() == ids.len()
 
 
 def _nobody(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
@@ -236,7 +256,8 @@ def _issues(raw: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping[str, str],
         parser = parsers[name]
         required = name in REQUIRED[kind] and name not in soft
         value = parsed[name]
-        suspect = value.is_null()
+        # An empty optional value is no issue: only a value that was there and not understood is looked at.
+        suspect = value.is_null() if required or not reading.FAST_PATH else value.is_null() & raw[header].is_not_null()
         if parser.plausible is not None:
             suspect |= pl.select(parser.plausible(pl.lit(value)).not_().fill_null(False)).to_series()
         rows = suspect.arg_true()
@@ -430,9 +451,11 @@ def convert(
     if kind == "calls":
         legs = _legs(rows, raw.name) if {"call_id", "_answered"} <= set(rows.columns) else \
             pl.DataFrame(schema=ISSUE_SCHEMA)
-        rows = rows.filter(~pl.col(ROW).is_in(legs["row"].implode()))
+        if legs.height or not reading.FAST_PATH:  # each filter copies the table: only when it removes rows
+            rows = rows.filter(~pl.col(ROW).is_in(legs["row"].implode()))
         nobody = _nobody(rows, raw.name)
-        rows = rows.filter(pl.col("employee").is_not_null())
+        if nobody.height or not reading.FAST_PATH:
+            rows = rows.filter(pl.col("employee").is_not_null())
         issues = pl.concat([issues, legs, nobody])
     if "amount" in rows.columns:
         issues = pl.concat([issues, _refunds(rows, present["amount"], raw.name)])

@@ -7,6 +7,7 @@ a deal dated 0017) is caught by the plausibility checks below and reported with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -104,6 +105,33 @@ class DateSpellings:
 
     def parse(self, expr: pl.Expr) -> pl.Expr:
         return datetime_(expr, self.formats, self.serial, self.epoch, self.offsets)
+
+    def quick(self) -> Callable[[pl.Expr], pl.Expr] | None:
+        """A quicker reading of the column's first format where Polars' own is slow (see `fixed_fraction`)."""
+        if self.formats and self.formats[0] in _FRACTION_FORMATS:
+            base, offsets = _FRACTION_FORMATS[self.formats[0]], self.offsets
+            return lambda expr: fixed_fraction(_date_text(expr, offsets), base)
+        return None
+
+
+# Formats with a fraction of a second: `%.f` sends Polars to its general parser (0.25 µs a value, 0.5 s for 2 M
+# calls); the 19 characters before the fraction have a fixed width, which its fast parser reads 6 times quicker.
+_FRACTION_FORMATS = {"%Y-%m-%d %H:%M:%S%.f": "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f": "%Y-%m-%dT%H:%M:%S"}
+_FRACTION_FROM = 19
+
+
+def fixed_fraction(text: pl.Expr, base: str) -> pl.Expr:
+    """`2025-01-31T09:00:00.123456` read as `base` plus microseconds: the stamp with no fraction or with exactly six
+    digits; null for any other value, which the caller then reads with the general format (`base` + `%.f`)."""
+    stamp = text.str.slice(0, _FRACTION_FROM).str.strptime(DATETIME, base, strict=False, exact=True, cache=False)
+    fraction = text.str.slice(_FRACTION_FROM)
+    digits = fraction.str.slice(1)
+    micros = (
+        pl.when(fraction == "").then(pl.lit(0, pl.Int64))
+        .when(fraction.str.starts_with(".") & (digits.str.len_bytes() == 6) & ~digits.str.starts_with("+"))
+        .then(digits.cast(pl.UInt32, strict=False).cast(pl.Int64))  # no sign, no space, digits only
+    )
+    return stamp + pl.duration(microseconds=micros)
 
 
 def formats_in(column: pl.Series, sample: int = 2000) -> DateSpellings:
