@@ -2,10 +2,11 @@
 
     python -m tests.benchmarks.bench_app [--browser]
 
-1. Every page on the demo data: the time of a rerun once caches are warm (AppTest; target < 300 ms).
-2. A big export (≥ 2 M calls, ≥ 100 k deals), server side: upload to first dashboard (read, recognise, parse,
-   validate, link, facts, the Overview's numbers), then a filter change (targets: parsing 2 M calls < 3 s,
-   a filter change < 1 s).
+1. Every screen on the demo data: the time of a rerun once caches are warm (AppTest; target < 300 ms).
+2. A big export (≥ 2 M calls, ≥ 100 k deals), server side: upload to first dashboard (read, recognise, parse and
+   validate in the limited worker, as the app reads a person's upload; link; facts; the Overview's numbers), then
+   the Overview's numbers after a filter change (issue 12: upload to first dashboard ≤ 3 s; a filter change
+   < 300 ms).
 3. With --browser, the same big export through the Data page in headless Chromium: from choosing the files to
    the Overview's numbers, and a period change as the browser sees it.
 """
@@ -28,20 +29,29 @@ from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, aggregate, facts, filter_facts
 from analytics.model import prepare
 from data.generate_demo import calls_csv, calls_table, deals_table, generate_floor
+from pages._pages import SCREENS
 from tests.benchmarks.bench_metrics import big_floor
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("floor_overview", "lead_generator", "source_comparison", "plan_attainment", "chain_diagnostics",
-         "data_import")
+RERUN_TARGET_MS = 300
+UPLOAD_TARGET_S = 3.0
+
+
+def fresh_workspace() -> None:
+    """An empty workspace and settings folder of our own: the app shows the demo floor, the user's are untouched."""
+    directory = tempfile.mkdtemp(prefix="bench_app_")
+    os.environ["SALES_FLOOR_SETTINGS"] = directory
+    os.environ["SALES_FLOOR_WORKSPACE"] = str(Path(directory) / "workspace.duckdb")
 
 
 def demo_pages() -> None:
-    os.environ["SALES_FLOOR_SETTINGS"] = tempfile.mkdtemp()
-    print("demo data, one rerun of each page with warm caches (median of 5):")
-    for page in PAGES:
+    fresh_workspace()
+    print(f"demo data, one rerun of each screen with warm caches (median of 5; target < {RERUN_TARGET_MS} ms):")
+    for screen in SCREENS:
+        page = Path(screen.file).stem
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-        if page != "floor_overview":
-            at.switch_page(f"pages/{page}.py").run()
+        if not screen.default:
+            at.switch_page(screen.file).run()
         times = []
         for _ in range(5):
             t = time.perf_counter()
@@ -75,7 +85,7 @@ def server_side(calls: Path, deals: Path) -> None:
     t0 = time.perf_counter()
     uploads = [Upload(calls.name, calls.read_bytes()), Upload(deals.name, deals.read_bytes())]
     t = time.perf_counter()
-    bundle = import_files(uploads)
+    bundle = import_files(uploads, isolated=True)  # in the limited worker, as the app reads a person's upload
     parsed = time.perf_counter() - t
     rows = {f.name: f.rows_in_file for f in bundle.files}
     t = time.perf_counter()
@@ -89,17 +99,18 @@ def server_side(calls: Path, deals: Path) -> None:
     overview_numbers(frame, october, replace(october, date_from=date(2025, 10, 1), date_to=date(2025, 10, 31)))
     shown = time.perf_counter() - t
     total = time.perf_counter() - t0
-    print(f"  read + recognise + parse + validate: {parsed:.2f} s ({rows[calls.name]:,} calls, "
-          f"{rows[deals.name]:,} deals)")
+    print(f"  read + recognise + parse + validate in the limited worker (its start included): {parsed:.2f} s "
+          f"({rows[calls.name]:,} calls, {rows[deals.name]:,} deals)")
     print(f"  link calls to leads and attribute payments: {linked:.2f} s")
     print(f"  facts (cohort): {faceted:.2f} s; the Overview's numbers: {shown * 1000:.0f} ms")
-    print(f"  upload to first dashboard: {total:.2f} s")
+    print(f"  upload to first dashboard: {total:.2f} s (target ≤ {UPLOAD_TARGET_S:g} s)")
     people = tuple(sorted(model.leads["employee"].unique().to_list())[:5])
     t = time.perf_counter()
     overview_numbers(frame, replace(october, employees=people), replace(october, date_from=date(2025, 10, 1),
                                                                          date_to=date(2025, 10, 31),
                                                                          employees=people))
-    print(f"  a filter change (five people): {(time.perf_counter() - t) * 1000:.0f} ms")
+    print(f"  the Overview's numbers after a filter change (five people): {(time.perf_counter() - t) * 1000:.0f} ms "
+          f"(target < {RERUN_TARGET_MS} ms)")
     t = time.perf_counter()
     event = facts(model, "event")
     overview_numbers(event, october, replace(october, date_from=date(2025, 10, 1), date_to=date(2025, 10, 31)))
@@ -116,7 +127,8 @@ def in_browser(calls: Path, deals: Path) -> None:
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, metric, settle
 
     port = free_port()
-    env = {**os.environ, "SALES_FLOOR_SETTINGS": tempfile.mkdtemp()}
+    fresh_workspace()
+    env = dict(os.environ)
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
                                "true", "--server.port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
