@@ -731,6 +731,49 @@ STRINGS: dict[str, tuple[str, str]] = {
         "only on a marked difference (two-proportion test, p < 0.01, at least 10 meetings on each side).",
     ),
     # --- T1: source filter and maturity on the screens
+    "source_not_set": ("не указан", "not set"),
+    "calls_by_source": (
+        "Под фильтром по источнику звонки, минуты и конверсия «звонок → назначение» не показываются («—»): звонок "
+        "относится к источнику только через связанный с ним лид, а у большинства звонков лида нет.",
+        "Under a source filter calls, minutes and call → booked are not shown (\"—\"): a call belongs to a source "
+        "only through a lead linked to it, and most calls have none.",
+    ),
+    "calls_by_source_help": (
+        "Холодные звонки и звонки до создания лида не связаны ни с каким лидом. Поэтому звонков «источника» — малая "
+        "и особая часть всех звонков, а конверсия «звонок → назначение» по ней завышена в разы и несравнима с "
+        "отделом. Звонки смотрите без фильтра по источнику.",
+        "Cold calls and calls made before the lead was created are linked to no lead. The calls \"of a source\" are "
+        "therefore a small, special part of all calls, and call → booked on them is inflated many times over and "
+        "not comparable with the floor. Look at calls without a source filter.",
+    ),
+    "person_sentence_by_source": (
+        "{who}: {held} {held@meetings_held} из {booked} {booked@booked:gen} (источник: {sources}).",
+        "{who}: {held} {held@meetings_held} out of {booked} booked (source: {sources}).",
+    ),
+    "daily_by_source": (
+        "План не показан: он — на всю работу лидоруба, а здесь только источник {sources}. Звонки по источникам не "
+        "делятся, поэтому их графиков здесь нет.",
+        "No plan band: the plan is for all of a lead generator's work, and here is only the source {sources}. Calls "
+        "are not split by source, so their charts are not here.",
+    ),
+    "plan_all_sources": (
+        "План — на всю работу лидоруба, поэтому здесь учитываются все источники: фильтр по источнику ({sources}) к "
+        "плану не применяется.",
+        "A plan is for all of a lead generator's work, so this page counts every source: the source filter "
+        "({sources}) does not apply to plans.",
+    ),
+    "too_early_cards": (
+        "Рано судить: {metrics} — часть встреч этой когорты ещё впереди (срок встречи не наступил к {end} или не "
+        "прошло {window} дней на оплату). Это не падение; конверсии сравниваются только на встречах, у которых "
+        "срок наступил.",
+        "Too early to judge: {metrics} — some of this cohort's meetings are still ahead (not due by {end}, or "
+        "their {window}-day payment window has not passed). It is not a drop; the conversions are compared only "
+        "on meetings that have had their chance.",
+    ),
+    "too_early_months": (
+        "Рано судить ({months}): {metrics} — встречи этих когорт ещё впереди, это не падение.",
+        "Too early to judge ({months}): {metrics} — these cohorts' meetings are still ahead, not a drop.",
+    ),
     # --- T2: downloads and layout
     # --- T3: Russian everywhere
     # --- T4: offline assets and recordings
@@ -1139,3 +1182,12 @@ STRINGS.update({
     "ws_unusable": ("Рабочее пространство «{name}» не открывается: {reason}",
                     "The workspace “{name}” cannot be opened: {reason}"),
 })
+
+
+# --- T1: the source named `unknown` (a lead without a source) reads as "not set"; the stored value stays.
+def source_label(value: str | None, lang: Lang) -> str:
+    """A source as the screens show it: `unknown` (normalize.UNKNOWN_SOURCE) and no value read "не указан" /
+    "not set", every other source as it is written."""
+    from analytics.normalize import UNKNOWN_SOURCE
+
+    return t("source_not_set", lang) if value is None or value == UNKNOWN_SOURCE else value

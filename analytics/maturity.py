@@ -19,6 +19,7 @@ person and overview pages should judge their month-over-month cells of 9–12 th
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from typing import Literal
 
 import polars as pl
 
-from analytics.metrics import SUMMED, derived, period_keys
+from analytics.comparison import compare
+from analytics.metrics import SUMMED, Filters, derived, filter_facts, period_keys
 from analytics.model import Prepared
 from analytics.registry import METRIC_KEYS
 
@@ -161,3 +163,101 @@ def ready_on(maturity_dates: pl.Series, needed: int) -> date | None:
     """The day by which `needed` of the cohort will be mature (the needed-th earliest maturity date)."""
     known = maturity_dates.drop_nulls().sort()
     return known[needed - 1] if 0 < needed <= known.len() else None
+
+
+# ---- the screens' drops: the steps after booking judged on what has had its chance -----------------------------
+# The rates of each step and the counts that still grow in a cohort while its meetings are ahead.
+AFTER_BOOKING_RATES = frozenset(rate for rates in STEP_RATES.values() for rate in rates)
+STEP_COUNTS: dict[Step, tuple[str, ...]] = {
+    "chain": ("meetings_confirmed", "meetings_held"),
+    "payment": ("payments", "revenue"),
+}
+# (mature, cohort) of each step in `sum_mature`'s columns: due of booked; past their window of held.
+STEP_COHORT: dict[Step, tuple[str, str]] = {"chain": ("meetings_due", "meetings_scheduled"),
+                                            "payment": ("held_ripe", "meetings_held")}
+
+
+def _readiness(sums: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """Per group and month (and the month before it, paired as `comparison.month_over_month` pairs them): whether
+    each step has enough mature meetings to judge its rates (`Readiness.enough`) and all of them to judge its
+    counts (`Readiness.complete`), in both months."""
+    flags = []
+    for step, (mature, cohort) in STEP_COHORT.items():
+        needed = pl.min_horizontal(pl.col(cohort), pl.max_horizontal(pl.lit(MIN_MATURE), (pl.col(cohort) / 2).ceil()))
+        flags += [(pl.col(mature) >= needed).alias(f"{step}_enough"), (pl.col(mature) == pl.col(cohort)).alias(
+            f"{step}_complete")]
+    ready = sums.select(*by, "month", *flags)
+    months = sorted(ready["month"].unique().to_list())
+    following = dict(itertools.pairwise(months))
+    before = ready.filter(pl.col("month").is_in(list(following))).with_columns(
+        pl.col("month").replace_strict(following))
+    names = [f"{s}_{k}" for s in STEP_COHORT for k in ("enough", "complete")]
+    # A group with no meetings the month before has nothing unready there.
+    joined = ready.join(before, on=[*by, "month"], how="left", suffix="_before", nulls_equal=True)
+    return joined.select(*by, "month", *((pl.col(n) & pl.col(f"{n}_before").fill_null(True)).alias(n) for n in names))
+
+
+def _mature_changes(sums: pl.DataFrame, by: list[str], step: Step, weights: dict[str, float]) -> pl.DataFrame:
+    """Each month against the month before (paired as `month_over_month` pairs them) on the mature meetings of
+    `step`. The counts of the chain (confirmed, held on due meetings) are weighed by the share of each month's
+    cohort that is due, so that a month whose last meetings are still ahead is not read as a fall of its count."""
+    keys = [*by, "month"]
+    months = sorted(sums["month"].unique().to_list())
+    following = dict(itertools.pairwise(months))
+    mature, cohort = STEP_COHORT[step]
+    share = (pl.when(pl.col(cohort) > 0).then(pl.col(mature) / pl.col(cohort)).otherwise(1.0) if step == "chain"
+             else pl.lit(1.0)).alias("due_share")
+    table = metrics_on_mature(sums, keys, step).with_columns(sums.with_columns(share)["due_share"])
+    previous = table.filter(pl.col("month").is_in(list(following))).with_columns(
+        pl.col("month").replace_strict(following))
+    weight = (pl.col("month").replace_strict(weights, default=1.0, return_dtype=pl.Float64)
+              * (pl.col("due_share") / pl.col("due_share_prev")).fill_null(1.0).fill_nan(1.0))
+    return compare(table.filter(pl.col("month") != months[0]), previous, keys, weight=weight)
+
+
+def judged_on_mature(changes: pl.DataFrame, sums: pl.DataFrame, by: Sequence[str] = (),
+                     weights: dict[str, float] | None = None) -> pl.DataFrame:
+    """`comparison.month_over_month`'s changes (grouped by `by` and `month`) with the steps after booking judged as
+    the diagnostics judge them, in both months alike:
+
+    - the rates 9–11 on meetings due by the data end, 12 on held meetings past their payment window, and the counts
+      confirmed and held on due meetings (weighed by the share of the cohort that is due) — only when enough of
+      both months' meetings are mature (`Readiness.enough`);
+    - payments and revenue only when every held meeting of both months is past its window (`Readiness.complete`).
+
+    `sums` is `sum_mature` of the same scope grouped by `by` and `month` (a week or a period may be named `month`);
+    `weights` are the months' pro rata exposures given to `month_over_month`. Adds `too_early`: True where a metric
+    after booking cannot be judged yet ("too early to judge", not a drop). For cohort mode only: event mode counts
+    what happened and is compared as it is."""
+    by = list(by)
+    keys = [*by, "month"]
+    if changes.is_empty() or sums.select("month").n_unique() < 2:
+        return changes.with_columns(pl.lit(False).alias("too_early"))
+    mature = pl.concat([
+        _mature_changes(sums, by, step, weights or {}).filter(pl.col("metric").is_in(STEP_RATES[step] + (
+            STEP_COUNTS[step] if step == "chain" else ()))).select(*keys, "metric", pl.col("worse").alias("mature"))
+        for step in STEP_RATES])
+    judged = (changes.join(_readiness(sums, by), on=keys, how="left", nulls_equal=True)
+              .join(mature, on=[*keys, "metric"], how="left", nulls_equal=True))
+    worse, ready = pl.col("worse"), pl.lit(True)
+    for step in STEP_RATES:
+        enough, complete = pl.col(f"{step}_enough").fill_null(True), pl.col(f"{step}_complete").fill_null(True)
+        on_mature = pl.col("metric").is_in(STEP_RATES[step] + (STEP_COUNTS[step] if step == "chain" else ()))
+        when_complete = pl.col("metric").is_in(STEP_COUNTS[step] if step == "payment" else ())
+        worse = (pl.when(on_mature).then(pl.col("mature").fill_null(False) & enough)
+                 .when(when_complete).then(pl.col("worse") & complete).otherwise(worse))
+        ready = pl.when(on_mature).then(enough).when(when_complete).then(complete).otherwise(ready)
+    names = [f"{s}_{k}" for s in STEP_COHORT for k in ("enough", "complete")]
+    return judged.with_columns(worse.alias("worse"), (~ready).alias("too_early")).drop("mature", *names)
+
+
+def judged_periods(changes: pl.DataFrame, mature: pl.DataFrame, now: Filters, before: Filters,
+                   by: Sequence[str] = (), weight: float = 1.0) -> pl.DataFrame:
+    """`comparison.compare`'s changes of a period against the one before (`weight`: its pro rata exposure), judged
+    like `judged_on_mature` (the Overview's and a person's cards, the leaderboard): `mature` is `mature_facts`."""
+    by = list(by)
+    labelled = [sum_mature(filter_facts(mature, filters), by).with_columns(pl.lit(label).alias("month"))
+                for label, filters in (("1", before), ("2", now))]
+    judged = judged_on_mature(changes.with_columns(pl.lit("2").alias("month")), pl.concat(labelled), by,
+                              {"2": weight})
+    return judged.drop("month")

@@ -40,6 +40,9 @@ NOT_HUNTERS_WORK: tuple[str, ...] = (
     "paid_without_meeting", "revenue_without_meeting",
 )
 MONEY_SUMS = frozenset({"revenue", "revenue_without_meeting"})
+# The metrics counted from calls (1, all calls, 1.1, 8 call → booked): `NEEDS` names "calls" for exactly these. A
+# call has a source only through a linked lead, so split by source they are not shown (analytics/scope.py).
+CALL_METRICS: tuple[str, ...] = ("calls_60s", "calls_total", "minutes_on_line", "conv_call_to_scheduled")
 
 
 class _FactsT(int):

@@ -156,7 +156,8 @@ def scope(data: _dataset.Loaded, lang: i18n.Lang) -> Scope:
         else:
             period = preset(name, data.last_day, data.first_day, _settings.working_days())
         people = st.multiselect(tr("employees"), data.employees, key=PEOPLE, placeholder=tr("all"))
-        sources = st.multiselect(tr("sources"), data.sources, key=SOURCES, placeholder=tr("all"))
+        sources = st.multiselect(tr("sources"), data.sources, key=SOURCES, placeholder=tr("all"),
+                                 format_func=lambda s: i18n.source_label(s, lang))
         mode = st.radio(tr("mode"), MODES, key=MODE, format_func=lambda m: tr(f"mode_{m}"), horizontal=True)
         st.caption(tr(f"mode_{mode}_help"))
         min_call = st.number_input(tr("min_call"), min_value=0, max_value=MAX_MIN_CALL, step=5, key=MIN_CALL)

@@ -7,20 +7,25 @@ The entrypoint (app.py) builds one View per run, before the page runs; a page ge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import Literal
 
 import polars as pl
 import streamlit as st
 
 from analytics import i18n
-from analytics.comparison import compare
-from analytics.metrics import Filters, Mode
+from analytics.comparison import compare, month_over_month
+from analytics.maturity import judged_on_mature, judged_periods, mature_facts, sum_mature
+from analytics.metrics import Filters, Mode, filter_facts
 from analytics.periods import Period, add_months, month_complete, month_end, month_start, pro_rata
-from analytics.scope import Scope, metrics_table
+from analytics.scope import Scope, calls_split_by_source, metrics_table
 from pages import _dataset, _settings
 from pages._dataset import Loaded, load_facts
 from pages._widgets import escape
 
 VIEW = "_view"  # the session key of this run's View
+Grain = Literal["month", "week"]
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,78 @@ class View:
         """The current period against the previous one, pro rata when the data end inside the current period."""
         return self.scope.exposure(self.data.last_day, _settings.working_days())
 
-    def drops(self, now: pl.DataFrame, before: pl.DataFrame | None) -> dict[str, bool]:
-        """Which metrics fell for real from `before` to `now` (comparison.py's rule), for this view's periods."""
+    @cached_property
+    def mature(self) -> pl.DataFrame:
+        """The meetings' cohort facts with their mature part (analytics/maturity.py), once per run."""
+        return mature_facts(self.data.model, self.data.last_day)
+
+    def judge(self, now: pl.DataFrame, before: pl.DataFrame, by: tuple[str, ...] = (),
+              scope: Scope | None = None) -> pl.DataFrame:
+        """`now` against `before` (the scope's period and the one before, grouped by `by`): comparison.py's long
+        table. In a cohort the steps after booking are judged on mature meetings only (`maturity.judged_on_mature`,
+        the rule of the diagnostics and of every screen); `too_early` marks what cannot be judged yet."""
+        chosen = scope or self.scope
+        exposure = chosen.exposure(self.data.last_day, _settings.working_days())
+        changes = compare(now, before, list(by), weight=exposure, immature=self.mode == "cohort" and exposure < 1)
+        earlier = chosen.previous()
+        if self.mode != "cohort" or earlier is None:
+            return changes.with_columns(pl.lit(False).alias("too_early"))
+        return judged_periods(changes, self.mature, chosen.filters(), earlier.filters(), by, exposure)
+
+    def drops(self, now: pl.DataFrame, before: pl.DataFrame | None, scope: Scope | None = None) -> dict[str, bool]:
+        """Which metrics fell for real from `before` to `now` (`judge`), for the periods of the scope."""
         if before is None:
             return {}
-        exposure = self.exposure()
-        changes = compare(now, before, weight=exposure, immature=self.mode == "cohort" and exposure < 1)
+        changes = self.judge(now, before, scope=scope)
         return dict(zip(changes["metric"], changes["worse"], strict=True))
+
+    def too_early(self, now: pl.DataFrame, before: pl.DataFrame | None, keys: tuple[str, ...],
+                  scope: Scope | None = None) -> list[str]:
+        """Which of `keys` cannot be judged yet against the period before (meetings still ahead), in that order."""
+        if before is None:
+            return []
+        changes = self.judge(now, before, scope=scope)
+        early = set(changes.filter(pl.col("too_early"))["metric"].to_list())
+        return [k for k in keys if k in early]
+
+    def grain_weights(self, grain: Grain) -> tuple[dict[str, float], frozenset[str]]:
+        """The last month or week compared pro rata ({label: weight}, empty when it is complete), and the periods
+        whose cohort is still in progress in cohort mode (the last month when incomplete; the last two weeks)."""
+        if grain == "month":
+            weights = self.month_weights()
+            return weights, frozenset(weights) if self.mode == "cohort" else frozenset()
+        last = self.data.last_day
+        monday = last - timedelta(days=last.weekday())
+        weight = pro_rata(Period(monday, monday + timedelta(days=6)),
+                          Period(monday - timedelta(days=7), monday - timedelta(days=1)), last,
+                          _settings.working_days())
+        young = frozenset((last - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2))
+        weights = {last.strftime("%G-W%V"): weight} if weight < 1 else {}
+        return weights, young if self.mode == "cohort" else frozenset()
+
+    def changes_over_time(self, table: pl.DataFrame, grain: Grain = "month", by: tuple[str, ...] = (),
+                          scope: Scope | None = None) -> pl.DataFrame:
+        """Every month (or week) of `table` (grouped by `by` and `grain`) against the one before: month_over_month's
+        long table, its period column named `month`. The last period pro rata when the data end inside it; in a
+        cohort the steps after booking judged on mature meetings only, as on every screen (`judge`)."""
+        weights, young = self.grain_weights(grain)
+        periods = table.rename({grain: "month"}) if grain != "month" else table
+        changes = month_over_month(periods, list(by), weights=weights, immature=young)
+        if self.mode != "cohort":
+            return changes.with_columns(pl.lit(False).alias("too_early")) if not changes.is_empty() else changes
+        chosen = (scope or self.scope).whole_history()
+        sums = sum_mature(filter_facts(self.mature, chosen.filters()), [*by, grain])
+        return judged_on_mature(changes, sums.rename({grain: "month"}) if grain != "month" else sums, by, weights)
+
+    # ---- the source filter and calls --------------------------------------------------------------------------------
+    def calls_hidden(self, by: tuple[str, ...] = (), scope: Scope | None = None) -> bool:
+        """Whether the call metrics are "—" here: under a source filter or split by source (scope.py's rule)."""
+        return calls_split_by_source(scope or self.scope, by)
+
+    def calls_note(self, by: tuple[str, ...] = (), scope: Scope | None = None) -> None:
+        """The one sentence that says why calls are "—" under a source filter, where they are."""
+        if self.calls_hidden(by, scope):
+            st.caption(self.t("calls_by_source"), help=self.t("calls_by_source_help"))
 
     def month_weights(self) -> dict[str, float]:
         """The month in progress (the data end before its last working day) is compared pro rata to the month

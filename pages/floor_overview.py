@@ -1,15 +1,12 @@
 """Overview: the two main KPIs and their trend, the funnel, and the lead generators ranked on the main KPI."""
 
-from datetime import timedelta
-
 import polars as pl
 import streamlit as st
 
 from analytics import i18n
-from analytics.comparison import compare, month_over_month
-from analytics.periods import Period, pro_rata
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS
 from analytics.registry import FUNNEL, MAIN_KPIS, METRIC_KEYS, metric
-from pages import _charts, _pages, _settings, _view, _widgets
+from pages import _charts, _pages, _view, _widgets
 from pages._widgets import ColumnSpec
 
 v = _view.current()
@@ -38,14 +35,20 @@ if "meetings" not in v.data.bundle.available:
         "calls_60s", descending=True)
     st.subheader(v.t("leaderboard"))
     _widgets.metric_table(people, v.lang, name="calls_by_person")
+    v.calls_note()
     _widgets.definitions(("calls_60s", "minutes_on_line", "calls_total"), v.lang)
     st.stop()
 
-# The headline: the main KPIs first (SPEC §3), each against the previous period.
+# The headline: the main KPIs first (SPEC §3), each against the previous period; in a cohort the steps after
+# booking judged on the meetings that have had their chance (View.judge).
 cols = st.columns(4)
-drops = v.drops(now_table, previous_table)
-for column, key in zip(cols, (*MAIN_KPIS, "revenue", "meetings_scheduled"), strict=True):
+headline = (*MAIN_KPIS, "revenue", "meetings_scheduled")
+judged = v.judge(now_table, previous_table) if previous_table is not None else None
+drops = {} if judged is None else dict(zip(judged["metric"], judged["worse"], strict=True))
+for column, key in zip(cols, headline, strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
+early = [] if judged is None else [k for k in (*headline, "conv_held_to_paid")
+                                   if k in set(judged.filter(pl.col("too_early"))["metric"].to_list())]
 held_change = i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang, signed=True) \
     if before["meetings_held"] else i18n.DASH
 st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.lang), held_change=held_change,
@@ -53,8 +56,12 @@ st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.la
 if now["paid_without_meeting"]:
     st.caption(v.t("paid_without_meeting_note", n=i18n.number(now["paid_without_meeting"], v.lang),
                    amount=i18n.number(now["revenue_without_meeting"], v.lang)))
-if v.mode == "cohort" and (v.data.last_day - v.period.end).days < 14:
+if early:
+    st.caption(v.t("too_early_cards", metrics=", ".join(metric(k).label(v.lang) for k in early),
+                   end=i18n.date_label(v.data.last_day, v.lang), window=DEFAULT_PAYMENT_WINDOW_DAYS))
+elif v.mode == "cohort" and (v.data.last_day - v.period.end).days < 14:
     st.caption(v.t("immature"))
+v.calls_note()
 
 # The main KPIs over time, month by month or week by week, drops (the tables' rule) marked red.
 st.subheader(v.t("overview_trend"))
@@ -62,21 +69,8 @@ grain = st.radio(v.t("trend_grain"), ("month", "week"), horizontal=True, key="ov
                  format_func=lambda g: v.t(f"trend_by_{g}"))
 history = v.metrics((grain,), v.scope.whole_history()).sort(grain)
 last_day = v.data.last_day
-if grain == "month":
-    weights = v.month_weights()
-    young = frozenset(weights) if v.mode == "cohort" else frozenset()
-else:
-    # The week of the data end pro rata against the week before; in cohort mode the last two weeks' steps after
-    # booking are not judged (their meetings are mostly still ahead).
-    monday = last_day - timedelta(days=last_day.weekday())
-    weight = pro_rata(Period(monday, monday + timedelta(days=6)), Period(monday - timedelta(days=7),
-                                                                          monday - timedelta(days=1)),
-                      last_day, _settings.working_days())
-    weights = {last_day.strftime("%G-W%V"): weight} if weight < 1 else {}
-    young = frozenset((last_day - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2)) \
-        if v.mode == "cohort" else frozenset()
-history_changes = month_over_month(history.rename({grain: "month"}) if grain != "month" else history,
-                                   weights=weights, immature=young)
+weights, _ = v.grain_weights(grain)
+history_changes = v.changes_over_time(history, grain)
 for column, key in zip(st.columns(2), MAIN_KPIS, strict=True):
     label = metric(key).label(v.lang)
     with column:
@@ -114,8 +108,7 @@ people_now = v.metrics(("employee",))
 people_before = v.before(("employee",))
 if people_before is None:  # nothing to compare with: the same columns, empty
     people_before = people_now.clear()
-changes = compare(people_now, people_before, ["employee"], weight=v.exposure(),
-                  immature=v.mode == "cohort" and v.exposure() < 1)
+changes = v.judge(people_now, people_before, ("employee",))
 board = (
     people_now.join(people_before.select("employee", pl.col("meetings_held").alias("held_before"),
                                          pl.col("payments").alias("payments_before")), on="employee", how="left")

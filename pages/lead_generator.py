@@ -1,46 +1,17 @@
 """One lead generator: daily activity against plan, funnel against the floor, month over month (a table and a
 chart), the checks of "many meetings, few payments", records."""
 
-from datetime import timedelta
 
 import polars as pl
 import streamlit as st
 
 from analytics import i18n, records
-from analytics.comparison import month_over_month
 from analytics.diagnostics import new_sources
-from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, STEP_RATES, mature_facts, metrics_on_mature, sum_mature
-from analytics.metrics import filter_facts
-from analytics.periods import Period, pro_rata, working_days
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS
+from analytics.periods import working_days
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from pages import _charts, _settings, _view, _widgets
 from pages._widgets import ColumnSpec
-
-AFTER_BOOKING_RATES = frozenset(rate for rates in STEP_RATES.values() for rate in rates)
-
-
-def judged_on_mature(changes: pl.DataFrame, period: str) -> pl.DataFrame:
-    """`month_over_month`'s changes with the drops of steps 9–12 judged on mature meetings only (analytics/
-    maturity.py, the diagnostics' rule): in a cohort the meetings booked last are mostly still ahead, so their rates
-    are compared only on meetings due by the data end (and, for held → paid, past their payment window), in both
-    periods alike. Event mode counts what happened, so it is compared as it is."""
-    if v.mode != "cohort" or changes.is_empty():
-        return changes
-    sums = sum_mature(filter_facts(mature_facts(v.data.model, v.data.last_day), mine.whole_history().filters()),
-                      [period])
-    mature = []
-    for step, rates in STEP_RATES.items():
-        step_changes = month_over_month(metrics_on_mature(sums, [period], step).rename({period: "month"})
-                                        if period != "month" else metrics_on_mature(sums, [period], step))
-        if not step_changes.is_empty():
-            mature.append(step_changes.filter(pl.col("metric").is_in(rates)).select(
-                "month", "metric", pl.col("worse").alias("mature_worse")))
-    if not mature:
-        return changes.with_columns(pl.col("worse") & ~pl.col("metric").is_in(AFTER_BOOKING_RATES))
-    return changes.join(pl.concat(mature), on=["month", "metric"], how="left").with_columns(
-        pl.when(pl.col("metric").is_in(AFTER_BOOKING_RATES)).then(pl.col("mature_worse").fill_null(False))
-        .otherwise(pl.col("worse")).alias("worse")).drop("mature_worse")
-
 
 v = _view.current()
 people = v.data.employees
@@ -62,29 +33,50 @@ now = now_table.row(0, named=True)
 previous_table = v.before(scope=mine)
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
-drops = v.drops(now_table, previous_table)
-for column, key in zip(cols, ("meetings_held", "payments", "meetings_scheduled", "calls_60s"), strict=True):
+headline = ("meetings_held", "payments", "meetings_scheduled", "calls_60s")
+judged = v.judge(now_table, previous_table, scope=mine) if previous_table is not None else None
+drops = {} if judged is None else dict(zip(judged["metric"], judged["worse"], strict=True))
+for column, key in zip(cols, headline, strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
-st.markdown(v.md(
-    "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
-    booked=i18n.number(now["meetings_scheduled"], v.lang), calls=i18n.number(now["calls_60s"], v.lang),
-    t=v.filters.min_call_seconds,
-    per_day=i18n.number(None if now["calls_60s"] is None else now["calls_60s"] / days, v.lang, 1),
-))
+sources = ", ".join(i18n.source_label(s, v.lang) for s in v.scope.sources or ())
+if v.calls_hidden():
+    st.markdown(v.md("person_sentence_by_source", who=who, held=i18n.number(now["meetings_held"], v.lang),
+                     booked=i18n.number(now["meetings_scheduled"], v.lang), sources=sources))
+else:
+    st.markdown(v.md(
+        "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
+        booked=i18n.number(now["meetings_scheduled"], v.lang), calls=i18n.number(now["calls_60s"], v.lang),
+        t=v.filters.min_call_seconds,
+        per_day=i18n.number(None if now["calls_60s"] is None else now["calls_60s"] / days, v.lang, 1),
+    ))
+early = [] if judged is None else [k for k in (*headline, "conv_confirmed_to_held", "conv_held_to_paid")
+                                   if k in set(judged.filter(pl.col("too_early"))["metric"].to_list())]
+if early:
+    st.caption(v.t("too_early_cards", metrics=", ".join(metric(k).label(v.lang) for k in early),
+                   end=i18n.date_label(v.data.last_day, v.lang), window=DEFAULT_PAYMENT_WINDOW_DAYS))
+v.calls_note()
 
 # Daily activity against the plan.
 st.subheader(v.t("daily_activity"))
 plan = _settings.plan_of(who)
 daily = v.metrics(("day",), mine).with_columns(pl.col("day").str.to_date().alias("date"))
-left, middle, right = st.columns(3)
-for column, key, band in ((left, "calls_60s", plan.calls_60s), (middle, "meetings_scheduled", plan.meetings_scheduled),
-                          (right, "minutes_on_line", None)):
-    label = metric(key).label(v.lang)
-    with column:
-        _charts.show(_charts.daily_with_plan, daily.select("date", key), key, label, label, band, v.t("day"),
-                     v.t("plan_band"))
-st.caption(v.t("daily_caption"))
+if v.calls_hidden():
+    # A plan is for all of a person's work, calls are not split by source: one source's meetings, no plan band.
+    label = metric("meetings_scheduled").label(v.lang)
+    _charts.show(_charts.daily_with_plan, daily.select("date", "meetings_scheduled"), "meetings_scheduled", label,
+                 label, None, v.t("day"), v.t("plan_band"))
+    st.caption(v.md("daily_by_source", sources=sources))
+else:
+    left, middle, right = st.columns(3)
+    for column, key, band in ((left, "calls_60s", plan.calls_60s), (middle, "meetings_scheduled",
+                                                                     plan.meetings_scheduled),
+                              (right, "minutes_on_line", None)):
+        label = metric(key).label(v.lang)
+        with column:
+            _charts.show(_charts.daily_with_plan, daily.select("date", key), key, label, label, band, v.t("day"),
+                         v.t("plan_band"))
+    st.caption(v.t("daily_caption"))
 
 # Funnel and conversions against the floor average.
 st.subheader(v.t("vs_floor"))
@@ -115,9 +107,7 @@ _widgets.downloads(pl.DataFrame({"metric": [m.key for m in RATIO_METRICS], "pers
 st.subheader(v.t("mom_table"))
 all_months = v.metrics(("month",), mine.whole_history())
 weights = v.month_weights()
-changes = judged_on_mature(month_over_month(all_months, weights=weights,
-                                            immature=frozenset(weights) if v.mode == "cohort" else frozenset()),
-                           "month")
+changes = v.changes_over_time(all_months, "month", scope=mine)
 months = all_months["month"].to_list()[-6:]
 wide = all_months.filter(pl.col("month").is_in(months)).unpivot(METRIC_KEYS, index="month", variable_name="metric")
 table = wide.pivot("month", index="metric", values="value").with_columns(
@@ -160,20 +150,9 @@ mark = mark_col.radio(v.t("trend_mark"), ("line", "bar"), horizontal=True, key="
 if grain == "month":
     by_period, period_changes, period_weights = all_months, changes, weights
 else:
-    # Weeks are compared like months: each against the one before, the last (data end inside it) pro rata, and in
-    # cohort mode the last two weeks' steps after booking not judged (their meetings are mostly still ahead).
     by_period = v.metrics(("week",), mine.whole_history()).sort("week")
-    last_day, workdays = v.data.last_day, _settings.working_days()
-    monday = last_day - timedelta(days=last_day.weekday())
-    this_week, week_before = Period(monday, monday + timedelta(days=6)), Period(monday - timedelta(days=7),
-                                                                                monday - timedelta(days=1))
-    week_weight = pro_rata(this_week, week_before, last_day, workdays)
-    last_label = last_day.strftime("%G-W%V")
-    young = frozenset((last_day - timedelta(days=7 * n)).strftime("%G-W%V") for n in range(2))
-    period_weights = {last_label: week_weight} if week_weight < 1 else {}
-    period_changes = judged_on_mature(month_over_month(by_period.rename({"week": "month"}), weights=period_weights,
-                                                       immature=young if v.mode == "cohort" else frozenset()),
-                                      "week")
+    period_weights, _ = v.grain_weights("week")
+    period_changes = v.changes_over_time(by_period, "week", scope=mine)
 rows = _charts.trend_rows(by_period, grain, trend_key, period_changes)
 label = metric(trend_key).label(v.lang)
 _charts.show(_charts.trend, rows, trend_key, label, label, v.t(grain), {"drop": v.t("trend_drop"),
@@ -200,7 +179,8 @@ for column, key, part, whole in ((checks[0], "s1_nontarget", nontarget, qualifie
     column.metric(v.t(key), i18n.percent(part / whole if whole else None, v.lang),
                   v.t("s1_of", n=i18n.number(part, v.lang), total=i18n.number(whole, v.lang)),
                   delta_color="off", delta_arrow="off", help=v.t(f"{key}_help"), border=True)
-st.caption(v.md("s1_new_sources_named", sources=", ".join(fresh)) if fresh else v.t("s1_no_new_sources"))
+st.caption(v.md("s1_new_sources_named", sources=", ".join(i18n.source_label(s, v.lang) for s in fresh)) if fresh
+           else v.t("s1_no_new_sources"))
 st.markdown("**" + v.t("s1_listen") + "**")
 if unpaid.is_empty():
     st.caption(v.t("s1_no_unpaid"))
@@ -217,7 +197,9 @@ else:
 # Where their leads come from.
 st.subheader(v.t("source_mix"))
 mix = v.metrics(("source",), mine).filter(pl.col("leads_new") > 0).with_columns(
-    (pl.col("leads_target") / (pl.col("leads_target") + pl.col("leads_nontarget"))).alias("target_share"))
+    (pl.col("leads_target") / (pl.col("leads_target") + pl.col("leads_nontarget"))).alias("target_share"),
+    pl.col("source").replace_strict({s: i18n.source_label(s, v.lang) for s in v.data.sources},
+                                    default=pl.col("source")))
 _charts.show(
     _charts.grouped_bars,
     mix.unpivot(["leads_new", "leads_target"], index="source").with_columns(

@@ -91,6 +91,7 @@ st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(METRIC_KE
     "floor": st.column_config.TextColumn(floor_label, alignment="right"),
 })
 st.caption(v.t("compare_table_caption"))
+v.calls_note()
 raw = pl.DataFrame({"metric": list(METRIC_KEYS),
                     **{who: [rows[who][k] for k in METRIC_KEYS] for who in chosen},
                     "floor": [floor[k] for k in METRIC_KEYS]}, strict=False)

@@ -65,7 +65,12 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
 plans = _settings.plans()
 per_person = resolve_plans(plans, people)
 event = v.facts("event")
-daily = daily_attainment(event, v.period, per_person, v.filters, weekdays)
+# A plan is for all of a person's work (calls have no source but through a lead): every source counts here.
+whole_work = v.scope.for_sources(None).filters()
+if v.scope.sources:
+    st.info(v.md("plan_all_sources", sources=", ".join(i18n.source_label(s, v.lang) for s in v.scope.sources)),
+            icon=":material/info:")
+daily = daily_attainment(event, v.period, per_person, whole_work, weekdays)
 if daily.is_empty():
     st.info(v.t("no_data"), icon=":material/info:")
     st.stop()
@@ -129,7 +134,7 @@ with st.expander(v.t("days_below", n=below.height), icon=":material/event_busy:"
 
 # Pacing of the month in progress.
 st.subheader(v.t("pacing"))
-pace = pacing(event, v.data.last_day, per_person, v.filters, weekdays)
+pace = pacing(event, v.data.last_day, per_person, whole_work, weekdays)
 if pace.is_empty() or "projected" not in pace.columns:
     st.caption(v.t("no_data"))
 else:

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import i18n, spend
-from analytics.comparison import month_over_month, wilson_interval, with_target_share
+from analytics.comparison import wilson_interval, with_target_share
 from analytics.diagnostics import new_sources
 from analytics.importing.reading import BadFile
 from analytics.registry import SOURCE_METRICS, SPEND_METRICS, TARGET_SHARE, metric
@@ -23,7 +23,8 @@ if not available:
 if "compare_sources" not in st.session_state:
     preferred = [s for s in ("Google", "Yandex") if s in available]
     st.session_state["compare_sources"] = preferred if len(preferred) == 2 else list(available[:2])
-chosen = st.multiselect(v.t("compare_sources"), available, key="compare_sources")
+chosen = st.multiselect(v.t("compare_sources"), available, key="compare_sources",
+                        format_func=lambda s: i18n.source_label(s, v.lang))
 if not chosen:
     st.info(v.t("choose_sources"), icon=":material/info:")
     st.stop()
@@ -33,7 +34,9 @@ is_new = {s: s in fresh for s in chosen}
 
 
 def name_of(source: str) -> str:
-    return f"{source} · {v.t('new_badge')}" if is_new[source] else source
+    """The source as the screen shows it: "not set" for `unknown`, a badge when it is new."""
+    shown = i18n.source_label(source, v.lang)
+    return f"{shown} · {v.t('new_badge')}" if is_new.get(source) else shown
 
 
 compared = v.scope.for_sources(tuple(chosen))
@@ -57,14 +60,14 @@ for column, source in zip(cols, chosen, strict=True):
                   help=metric("payments").definition(v.lang))
 if best != worst and rows.get(best) and rows.get(worst):
     st.markdown(v.md(
-        "sources_sentence", best=best, worst=worst,
+        "sources_sentence", best=name_of(best), worst=name_of(worst),
         best_share=i18n.percent(rows[best]["target_share"], v.lang),
         worst_share=i18n.percent(rows[worst]["target_share"], v.lang),
         best_paid=i18n.percent(rows[best]["conv_held_to_paid"], v.lang),
         worst_paid=i18n.percent(rows[worst]["conv_held_to_paid"], v.lang),
     ))
 if any(is_new.values()):
-    st.caption(v.md("new_source_note", sources=", ".join(s for s in chosen if is_new[s])))
+    st.caption(v.md("new_source_note", sources=", ".join(i18n.source_label(s, v.lang) for s in chosen if is_new[s])))
 
 # Metrics 5–12 side by side (SPEC §4).
 st.subheader(v.t("side_by_side"))
@@ -86,7 +89,8 @@ for key in ("target_share", "conv_scheduled_to_confirmed", "conv_confirmed_to_he
     num = table[spec.numerator].to_numpy()
     den = table[spec.denominator].to_numpy()
     low, high = wilson_interval(num, den)
-    parts.append(table.select("source").with_columns(
+    parts.append(table.select(pl.col("source").replace_strict({s: name_of(s) for s in chosen},
+                                                              default=pl.col("source"))).with_columns(
         pl.lit(spec.label(v.lang)).alias("conversion"), pl.Series("rate", num / den.clip(1)),
         pl.Series("low", low), pl.Series("high", high), pl.Series("n", den),
     ).filter(pl.col("n") > 0))
@@ -102,9 +106,7 @@ st.subheader(v.t("mom_sources"))
 st.session_state.setdefault("sources_mom_metric", "meetings_held")  # set, not a default: see _sidebar.WORDED_CHOICES
 key = st.selectbox(v.t("metric"), keys, format_func=lambda k: metric(k).label(v.lang), key="sources_mom_metric")
 by_month = v.metrics(("source", "month"), compared.whole_history())
-weights = v.month_weights()
-changes = month_over_month(with_target_share(by_month), ["source"], weights=weights,
-                           immature=frozenset(weights) if v.mode == "cohort" else frozenset())
+changes = v.changes_over_time(with_target_share(by_month), "month", ("source",), scope=compared)
 months = sorted(by_month["month"].unique().to_list())[-6:]
 values = with_target_share(by_month).filter(pl.col("month").is_in(months)).pivot(
     "month", index="source", values=key).sort("source")
@@ -116,6 +118,10 @@ _widgets.metric_table(values.with_columns(pl.col("source").replace_strict({s: na
                       v.lang, name=f"sources_{key}_by_month", worse=flags,
                       columns={m: ColumnSpec.of_metric(key, v.lang, m) for m in months})
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+early_months = [] if changes.is_empty() else sorted(changes.filter(
+    (pl.col("metric") == key) & pl.col("month").is_in(months) & pl.col("too_early"))["month"].unique().to_list())
+if early_months:
+    st.caption(v.t("too_early_months", months=", ".join(early_months), metrics=metric(key).label(v.lang)))
 
 # What a source costs.
 st.subheader(v.t("cost_title"))
