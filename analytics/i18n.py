@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, cast
 
+import polars as pl
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -418,7 +419,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{best} brings more target leads ({best_share}) than {worst} ({worst_share}); of the meetings held, "
         "{best_paid} and {worst_paid} pay.",
     ),
-    "side_by_side": ("Показатели 5–12 бок о бок", "Metrics 5–12 side by side"),
+    "side_by_side": ("Источники рядом: от лидов до оплат", "Sources side by side: from leads to payments"),
     "conversions_uncertainty": ("Конверсии и их неопределённость", "Conversions and how sure we are"),
     "uncertainty_caption": (
         "Точка — конверсия, линия — 95 % доверительный интервал (Уилсона). Длинная линия — мало данных: "
@@ -606,9 +607,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "apply_mapping": ("Применить сопоставление", "Apply the mapping"),
     "stages": ("Этапы воронки", "Pipeline stages"),
     "stages_help": (
-        "Для каждого этапа выберите самый дальний шаг, который он означает: none — без встречи, booked — назначена, "
-        "confirmed — подтверждена, held — проведена, paid — оплачено.",
-        "For each stage choose the furthest step it implies: none — no meeting, booked, confirmed, held, paid.",
+        "Для каждого этапа выберите самый дальний шаг воронки, который он означает: без встречи, назначена, "
+        "подтверждена, проведена или оплачено.",
+        "For each stage choose the furthest step of the funnel it implies: no meeting, booked, confirmed, held or "
+        "paid.",
     ),
     "stage_value": ("Этап", "Stage"),
     "stage_step": ("Шаг воронки", "Funnel step"),
@@ -632,8 +634,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save_people": ("Сохранить сотрудников", "Save people"),
     "sources_alias_title": ("Источники: как считать написания", "Sources: how spellings count"),
     "sources_alias_help": (
-        "Всё, где упомянут Google, считается Google, всё с Яндексом — Yandex, пустое — unknown. Поправьте колонку "
-        "«Считать как», чтобы объединить остальные.",
+        "Всё, где упомянут Google, считается Google, всё с Яндексом — Yandex, пустое — unknown (на экранах — «не "
+        "указан»). Поправьте колонку «Считать как», чтобы объединить остальные.",
         "Anything naming Google counts as Google, anything naming Yandex as Yandex, empty as unknown. Edit "
         "\"Counts as\" to merge the rest.",
     ),
@@ -775,8 +777,52 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Too early to judge ({months}): {metrics} — these cohorts' meetings are still ahead, not a drop.",
     ),
     # --- T2: downloads and layout
+    "download_keys": ("CSV для скриптов", "CSV for scripts"),
+    "download_keys_help": (
+        "Те же данные, но заголовки — постоянные ключи (`meetings_held`, `conv_held_to_paid`…), а не названия на "
+        "экране: для скриптов и командной строки, которым язык интерфейса не важен.",
+        "The same data with the stable keys as headers (`meetings_held`, `conv_held_to_paid`…) instead of the "
+        "screen's titles: for scripts and the command line, whatever the app's language.",
+    ),
+    "no_change": ("без изменений", "no change"),
+    "col_person": ("Лидоруб", "Lead generator"),
+    "col_floor": ("Отдел", "Floor"),
+    "col_plan_low": ("План", "Plan"),
+    "col_actual": ("Факт", "Actual"),
+    "col_date": ("Дата", "Date"),
+    "file_leaderboard": ("лидорубы", "lead-generators"),
+    "file_funnel": ("воронка", "funnel"),
+    "file_calls_by_person": ("звонки_по_лидорубам", "calls-by-lead-generator"),
+    "file_secondary": ("показатели", "metrics"),
+    "file_months": ("по_месяцам", "by-month"),
+    "file_conversions": ("конверсии", "conversions"),
+    "file_sources": ("источники", "sources"),
+    "file_source_costs": ("расходы_на_источники", "source-costs"),
+    "file_plan_attainment": ("выполнение_плана", "plan-attainment"),
+    "file_below_plan": ("ниже_плана", "below-plan"),
+    "file_hunters": ("хантеры", "hunters"),
+    "file_setter_by_hunter": ("лидорубы_и_хантеры", "lead-generators-by-hunter"),
+    "file_hunter_meetings": ("встречи_хантера", "hunter-meetings"),
+    "file_finding": ("находка", "finding"),
+    "file_calls_to_listen": ("звонки_прослушать", "calls-to-listen"),
+    "file_meetings": ("встречи", "meetings"),
+    "file_leads": ("лиды", "leads"),
+    "file_calls": ("звонки", "calls"),
+    "file_compare": ("сравнение_лидорубов", "lead-generators-compared"),
+    "file_issues": ("замечания_импорта", "import-issues"),
+    "file_rejected_batch": ("отклонённые_строки", "rejected-rows"),
     # --- T3: Russian everywhere
     # --- T4: offline assets and recordings
+    "col_recording": ("Запись разговора (ссылка или ID)", "Call recording (link or ID)"),
+    "col_recording_url": ("Запись разговора", "Recording"),
+    "col_recording_id": ("ID записи", "Recording ID"),
+    "recording_open": ("слушать", "listen"),
+    "recording_open_help": ("Открывает запись в телефонии (может понадобиться вход в её кабинет).",
+                            "Opens the recording in the telephony (you may have to log in there)."),
+    "s1_recording_links": ("«Слушать» открывает запись разговора в телефонии.",
+                           "“Listen” opens the call's recording in the telephony."),
+    "s1_recording_ids": ("Запись разговора находится в телефонии по «ID записи».",
+                         "Find the call's recording in the telephony by its “Recording ID”."),
 }
 
 
@@ -1101,8 +1147,8 @@ STRINGS.update({
     "s1_no_new_sources": ("Новых источников в данных нет.", "There is no new source in the data."),
     "s1_listen": ("Послушайте звонки", "Listen to the calls"),
     "s1_listen_caption": (
-        "Звонки (любой даты) по лидам {n} {n@meetings}, которые прошли, но не оплачены: что лидоруб пообещал "
-        "клиенту.",
+        "Звонки (любой даты) по лидам встреч, которые прошли, но не оплачены ({n} {n@meetings}): что лидоруб "
+        "пообещал клиенту.",
         "The calls (of any date) to the leads of {n} {n@meetings} held but not paid: what the lead generator "
         "promised the client.",
     ),
@@ -1191,3 +1237,309 @@ def source_label(value: str | None, lang: Lang) -> str:
     from analytics.normalize import UNKNOWN_SOURCE
 
     return t("source_not_set", lang) if value is None or value == UNKNOWN_SOURCE else value
+
+
+# ---- T3: the importer's texts, the navigation and the settings' sentences in Russian (issue 13 item 12) --------
+# The importer (analytics/importing/*) writes its reasons, warnings, guesses and errors in English, with values in
+# them. Each English text has a template here: its English form, with `{placeholders}` where the values go, is read
+# as a pattern, and the Russian form is written with the values found. A page renders the few DISTINCT texts of a
+# table (never row by row). An English text no template matches is shown as it is: tests/test_russian_screens.py
+# imports every fixture and the hostile corpus and fails on such a text.
+STRINGS.update({
+    # navigation sections (pages/_pages.py)
+    "section_analysis": ("Анализ", "Analysis"),
+    "section_data": ("Данные", "Data"),
+    # what a page says about damaged settings, failed saves and dates out of range (pages/_settings.py)
+    "dates_outside": ("Данные идут с {data_first} по {data_last}: записи вне {first} — {last} — скорее всего, "
+                      "опечатки в датах — не входят ни в один период.",
+                      "The data run from {data_first} to {data_last}: records outside {first} — {last}, most "
+                      "likely mistyped dates, are in no period."),
+    "settings_problem": ("Настройки повреждены, неверная запись пропущена: {problem}",
+                         "A settings entry was damaged and is ignored: {problem}"),
+    "settings_not_saved": ("Не удалось сохранить: {reason}", "Not saved: {reason}"),
+    "workspace_not_writable": ("Не удалось сохранить в рабочее пространство {path}: {reason}",
+                               "Not saved to the workspace {path}: {reason}"),
+    # the funnel steps a stage or meeting status can mean (the Data page's stage editor)
+    "step_none": ("без встречи", "no meeting"),
+    "step_booked": ("назначена", "booked"),
+    "step_confirmed": ("подтверждена", "confirmed"),
+    "step_held": ("проведена", "held"),
+    "step_paid": ("оплачено", "paid"),
+    # ---- the importer: what was done with a row or value (analytics/importing/report.py)
+    # coded values of the records tables (analytics/records.py): `in`/`out`, linked by `phone`/`lead_id`
+    "value_direction_in": ("входящий", "incoming"),
+    "value_direction_out": ("исходящий", "outgoing"),
+    "value_linked_by_phone": ("телефону", "phone"),
+    "value_linked_by_lead_id": ("ID лида", "lead ID"),
+    # a metric's column for the previous period (instead of "Было · Проведено встреч")
+    "previous_column": ("{metric}, прошлый период", "{metric}, previous period"),
+    "importer_action_rejected": ("строка отклонена", "row rejected"),
+    "importer_action_skipped": ("строка пропущена", "row skipped"),
+    "importer_action_ignored": ("значение оставлено пустым", "value left empty"),
+    "importer_action_noted": ("строка загружена, есть замечание", "row kept, noted"),
+    # ---- reasons: a value of a field (converting.py)
+    "importer_required_empty": ("{field}: обязательное значение не заполнено", "{field}: required value is empty"),
+    "importer_not_date": ("{field}: это не дата", "{field}: not a date"),
+    "importer_not_duration": ("{field}: это не длительность (секунды, ММ:СС или ЧЧ:ММ:СС)",
+                              "{field}: not a duration (seconds, MM:SS or HH:MM:SS)"),
+    "importer_not_yes_no": ("{field}: это не «да» или «нет»", "{field}: not a yes/no value"),
+    "importer_not_target": ("{field}: это не «да» или «нет» (целевой или нецелевой)",
+                            "{field}: not a yes/no (target/non-target) value"),
+    "importer_not_money": ("{field}: это не денежная сумма", "{field}: not an amount of money"),
+    "importer_not_id": ("{field}: это не идентификатор", "{field}: not an id"),
+    "importer_not_direction": ("{field}: это не направление звонка (входящий или исходящий)",
+                               "{field}: not a call direction (incoming/outgoing)"),
+    "importer_empty": ("{field}: пусто", "{field}: empty"),
+    "importer_date_outside": ("{field}: дата вне допустимого диапазона {first} … {last}",
+                              "{field}: the date is outside {first} … {last}"),
+    "importer_too_long_call": ("{field}: звонок дольше 24 часов — это не настоящий звонок",
+                               "{field}: a call longer than 24 hours is not a real call"),
+    "importer_unmapped": ("{field}: этому обязательному полю не сопоставлена ни одна колонка файла",
+                          "{field}: no column is mapped to this required field"),
+    "importer_refund": ("{field}: отрицательная сумма — загружена как возврат",
+                        "{field}: a negative amount, kept as a refund"),
+    # ---- reasons: a whole row
+    "importer_leg": ("ещё одно плечо того же звонка: звонок учтён один раз — по отвеченному, самому длинному плечу",
+                     "another leg of the same call: the call is kept once, as its answered, longest leg"),
+    "importer_nobody": ("звонок не дошёл ни до одного сотрудника (голосовое меню, очередь или пропущенный): он ничей",
+                        "the call reached no employee (IVR, queue or missed): it counts for nobody"),
+    "importer_ragged_row": ("в строке {n} {n@fields}, а в заголовке {width} — «{delimiter}» внутри значения?",
+                            "the row has {n} fields, the header {width} — a '{delimiter}' inside a value?"),
+    "importer_not_utf8": ("строка не в кодировке UTF-8, как остальной файл; прочитана как {encoding}",
+                          "the line is not UTF-8 like the rest of the file; read as {encoding}"),
+    "importer_control_chars": ("из значения удалены управляющие символы (например, NUL)",
+                               "control characters (e.g. NUL) removed from the value"),
+    # ---- warnings about a whole file
+    "importer_no_responsible": (
+        "{file}: ни одна колонка не называет ответственного; лиды загружены с сотрудником «{not_set}» — источники "
+        "сравнить можно, людей нельзя",
+        "{file}: no column names the responsible person; the leads are imported with the employee “{not_set}” — "
+        "sources can be compared, people cannot",
+    ),
+    # ---- what was inferred rather than read from a named column
+    "importer_by_content": ("{field}: колонка «{column}» выбрана по её значениям (ни один заголовок её не называет)",
+                            "{field}: column “{column}” chosen by its values (no header names it)"),
+    "importer_fallback": ("{field}: колонка «{column}», а где она пуста — {columns}, построчно",
+                          "{field}: “{column}”, where empty then {columns}, row by row"),
+    "importer_extension": (
+        "{field}: внутренний номер (2–5 цифр) звонящего или принявшего звонок из колонок {columns}; звонок со стороны "
+        "звонящего — исходящий",
+        "{field}: the extension (2–5 digits) on the caller's or callee's side — {columns}; a call on the caller's "
+        "side is outgoing",
+    ),
+    "importer_named_extension": ("{field}: колонка «{column}», а где она пуста — внутренний номер из {columns}",
+                                 "{field}: “{column}”, where empty the extension in {columns}"),
+    "importer_far_end": ("{field}: другой конец звонка (номер, который не внутренний)",
+                         "{field}: the far end of the call (the number that is not an extension)"),
+    "importer_legs": (
+        "{field}: другие плечи уже учтённых звонков — {n} {n@rows}; каждый звонок учтён один раз, по отвеченному, "
+        "самому длинному плечу",
+        "{field}: {n} row(s) are further legs of calls already counted — each call is kept once, as its answered, "
+        "longest leg",
+    ),
+    "importer_every_lead_not_set": ("{field}: ни одна колонка не называет ответственного — у каждого лида "
+                                    "«{not_set}»",
+                                    "{field}: no column names the responsible person — every lead is “{not_set}”"),
+    # ---- the tables as a whole (analytics/model.py)
+    "importer_repeated_leads": ("{table}: {n} {n@rows} с повторным значением поля {field}; у каждого лида оставлена "
+                                "последняя строка",
+                                "{table}: {n} repeated {field} row(s); the last row of each lead was kept"),
+    "importer_duplicate_calls": ("{table}: отброшено повторов по полю {field}: {n}",
+                                 "{table}: {n} duplicate {field} row(s) dropped"),
+    "importer_orphan_meetings": ("{table}: {n} {n@meetings} ссылаются на лид, которого нет в файле сделок",
+                                 "{table}: {n} meeting(s) refer to a lead that is not in the leads file"),
+    # ---- a file that cannot be read at all (BadFile)
+    "importer_too_large": (
+        "{file}: файл слишком велик или повреждён для ограничений импорта ({detail}); проверьте, что это настоящая "
+        "выгрузка, или разбейте его на файлы поменьше",
+        "{file}: the file is too large or malformed for the import limits ({detail}); check that it is a real "
+        "export, or split it into smaller files",
+    ),
+    "importer_malformed": ("{file}: файл повреждён, прочитать его не удалось ({detail})",
+                           "{file}: the file is malformed and could not be read ({detail})"),
+    "importer_not_workbook": ("{file}: это не книга Excel ({detail}); сохраните её заново как .xlsx или выгрузите CSV",
+                              "{file}: not an Excel workbook ({detail}); save it again as .xlsx or export CSV"),
+    "importer_long_first_line": ("{file}: первая строка длиннее {n} {n@characters:gen} — это не выгрузка таблицы",
+                                 "{file}: the first line is longer than {n} characters — this is not a table export"),
+    "importer_wide_header": ("{file}: в заголовке больше {n} {n@columns:gen} — это не выгрузка звонков или сделок",
+                             "{file}: the header has more than {n} columns — this is not an export of calls or "
+                             "deals"),
+    "importer_wide_sheet": ("{file}: на листе «{sheet}» больше {n} {n@columns:gen} — это не выгрузка звонков или "
+                            "сделок",
+                            "{file}: sheet {sheet} has more than {n} columns — this is not an export of calls or "
+                            "deals"),
+    "importer_wide_html_row": ("{file}: в строке таблицы больше {n} {n@cells:gen} — это не выгрузка звонков или сделок",
+                               "{file}: a table row has more than {n} cells — this is not an export of calls or deals"),
+    "importer_csv_unparsed": ("{file}: CSV не разобрать около строки {line} — проверьте кавычки ({detail})",
+                              "{file}: the CSV could not be parsed near line {line} — check its quotes ({detail})"),
+    "importer_csv_open_quote": ("{file}: CSV не разобрать около строки {line} — открытая там кавычка нигде не "
+                                "закрывается; проверьте кавычки",
+                                "{file}: the CSV could not be parsed near line {line} — a quote opened there is never "
+                                "closed; check its quotes"),
+    "importer_spreadsheet_unread": ("{file}: таблицу не удалось прочитать ({detail})",
+                                    "{file}: the spreadsheet could not be read ({detail})"),
+    "importer_no_sheet": ("{file}: в книге нет листа с данными", "{file}: the workbook has no sheet with data"),
+    "importer_no_table": ("{file}: на странице нет таблицы", "{file}: the page has no table"),
+    "importer_no_columns": ("{file}: в файле нет колонок", "{file}: the file has no columns"),
+    "importer_empty_file": ("{file}: файл пустой", "{file}: the file is empty"),
+    "importer_archive": ("{file}: это {what}, а не таблица — выгрузите из CRM или телефонии CSV или XLSX",
+                         "{file}: this is {what}, not a table — export CSV or XLSX from your CRM or telephony"),
+    "importer_binary": ("{file}: это двоичный файл, а не таблица", "{file}: this is a binary file, not a table"),
+    "importer_header_only": ("{file}: в файле есть заголовок, но нет строк",
+                             "{file}: the file has a header but no rows"),
+    "importer_contacts": (
+        "{file}: похоже на выгрузку контактов, а не сделок — в amoCRM выгрузите сделки: Сделки → … → Экспорт (в "
+        "Битрикс24: CRM → Сделки → Экспорт)",
+        "{file}: this looks like a contacts export, not deals — in amoCRM export deals: Сделки → … → Экспорт (in "
+        "Bitrix24: CRM → Сделки → Экспорт)",
+    ),
+    "importer_no_column_named": ("{file}: нет колонки {names}; колонки файла: {headers}",
+                                 "{file}: no column named {names}; the columns are: {headers}"),
+    # the details of a limit a file ran into (limits.py, xlsx_guard.py)
+    "importer_limit_memory": ("память: {n} МБ адресного пространства", "memory: {n} MB of address space"),
+    "importer_limit_cpu": ("время процессора: {n} с", "CPU time: {n} s"),
+    "importer_limit_time": ("время: {n} с", "time: {n} s"),
+    "importer_worker": ("обработчик импорта не запустился: {detail}", "the import worker could not start: {detail}"),
+    "importer_archive_parts": ("частей в архиве {n}, допустимо {limit}", "{n} parts in the archive: {limit}"),
+    "importer_uncompressed": ("{n} МБ в распакованном виде, допустимо {limit} МБ",
+                              "{n} MB uncompressed: {limit} MB"),
+    "importer_ratio": ("«{member}» сжат в {n} раз, допустимо в {limit} раз",
+                       "{member} compressed {n} to 1: {limit} to 1"),
+    "importer_sheet_reaches": ("лист «{sheet}» доходит до колонки {n}, допустимо {limit} {limit@columns}",
+                               "sheet {sheet} reaches column {n}: {limit} columns"),
+    "importer_sheet_declares": ("лист «{sheet}» объявляет {n} {n@columns}, допустимо {limit}",
+                                "sheet {sheet} declares {n} columns: {limit} columns"),
+    "importer_sheet_spans": ("лист «{sheet}»: {n} {n@rows} × {width} {width@columns}, допустимо {limit} {limit@cells}",
+                             "sheet {sheet} spans {n} rows × {width} columns: {limit} cells"),
+    "importer_sheet_declares_cells": ("лист «{sheet}» объявляет {n} {n@rows} × {width} {width@columns}, допустимо "
+                                      "{limit} {limit@cells}",
+                                      "sheet {sheet} declares {n} rows × {width} columns: {limit} cells"),
+    "importer_big_cell": ("ячейка больше {n} МБ, допустимо {limit} МБ на ячейку",
+                          "a cell over {n} MB: {limit} MB a cell"),
+    "importer_big_shared_strings": ("общие строки книги — {n} МБ, допустимо {limit} МБ",
+                                    "shared strings of {n} MB: {limit} MB"),
+    "importer_big_shared_string": ("общая строка больше {n} МБ, допустимо {limit} МБ на ячейку",
+                                   "a shared string over {n} MB: {limit} MB a cell"),
+    "importer_workbook_damaged": ("файл повреждён или это не zip-архив", "the file is damaged or not a zip archive"),
+    "importer_workbook_no_book": ("zip-архив без «xl/workbook.xml»", "a zip archive without xl/workbook.xml"),
+    "importer_workbook_truncated": ("файл повреждён или обрезан", "the file is damaged or truncated"),
+    "importer_xls_damaged_detail": ("файл .xls повреждён: {detail}", "the .xls file is damaged: {detail}"),
+    "importer_xls_no_header": ("нет заголовка OLE2", "no OLE2 header"),
+    "importer_xls_damaged": ("файл .xls повреждён или обрезан", "the .xls file is damaged or truncated"),
+    "importer_xls_bad_header": ("у файла .xls повреждён заголовок", "the .xls file has a damaged header"),
+    "importer_xls_truncated": ("файл .xls обрезан", "the .xls file is truncated"),
+    "importer_pdf": ("документ PDF", "a PDF document"),
+    "importer_png": ("картинка PNG", "a PNG picture"),
+    "importer_jpeg": ("картинка JPEG", "a JPEG picture"),
+    "importer_gif": ("картинка GIF", "a GIF picture"),
+    "importer_rar": ("архив RAR", "a RAR archive"),
+    "importer_gzip": ("архив gzip", "a gzip archive"),
+    "importer_7zip": ("архив 7-Zip", "a 7-Zip archive"),
+})
+
+NOUNS.update({
+    "fields": Noun(("поле", "поля", "полей"), ("field", "fields"), ("поля", "полей")),
+    "columns": Noun(("колонка", "колонки", "колонок"), ("column", "columns"), ("колонки", "колонок")),
+    "cells": Noun(("ячейка", "ячейки", "ячеек"), ("cell", "cells"), ("ячейки", "ячеек")),
+    "characters": Noun(("символ", "символа", "символов"), ("character", "characters"), ("символа", "символов")),
+})
+
+IMPORTER = "importer_"  # the key prefix of the importer's templates in STRINGS
+# What a placeholder of an importer template may match: a field's key, a count (`2,000` in English), any text.
+_SHAPES: dict[str, str] = {"field": r"[a-z_]+", "table": r"[a-z_]+", "n": r"\d[\d,]*(?:\.\d+)?", "width": r"\d[\d,]*",
+                           "limit": r"\d[\d,]*", "line": r"\d+"}
+_QUOTED = re.compile(r"“([^”]*)”")
+
+
+@dataclass(frozen=True)
+class _Template:
+    key: str
+    pattern: re.Pattern[str]
+
+
+def _pattern_of(english: str) -> re.Pattern[str]:
+    """The English template as a pattern: its words literally, each `{name}` a named group of its shape."""
+    parts = re.split(r"(\{\w+\})", english)
+    return re.compile("".join(f"(?P<{p[1:-1]}>{_SHAPES.get(p[1:-1], '.+?')})" if p.startswith("{") and
+                              p.endswith("}") else re.escape(p) for p in parts if p))
+
+
+_TEMPLATES: list[_Template] = []
+
+
+def _templates() -> list[_Template]:
+    """The importer's templates, the longest English words first (a more specific text wins), built once."""
+    if not _TEMPLATES:
+        keys = [key for key in STRINGS if key.startswith(IMPORTER)]
+        literal = lambda key: len(re.sub(r"\{\w+\}", "", STRINGS[key][1]))  # noqa: E731
+        _TEMPLATES.extend(_Template(key, _pattern_of(STRINGS[key][1])) for key in sorted(keys, key=literal,
+                                                                                            reverse=True))
+    return _TEMPLATES
+
+
+def _importer_value(name: str, value: str, lang: Lang) -> str:
+    """A value found in an importer text, written for the language: a field by its label, a count by the locale,
+    column names in the language's quotes, a nested text (a limit's detail) by its own template."""
+    if name == "field":
+        key = f"col_{value}"
+        return f"«{STRINGS[key][0]}»" if key in STRINGS else value
+    if name == "table":
+        key = f"kind_{value}"
+        return STRINGS[key][0].capitalize() if key in STRINGS else value
+    if name in ("n", "width", "limit", "line"):
+        return number(Decimal(value.replace(",", "")), lang, decimals=len(value.partition(".")[2]))
+    if name in ("detail", "what"):
+        return importer_text(value, lang)
+    if name == "not_set":
+        return value.split(" / ")[0]  # the converter's bilingual "не указан / not set"
+    if name == "columns":
+        return _QUOTED.sub(r"«\1»", value).replace(", then ", ", затем ")
+    return value
+
+
+def importer_text(text: str, lang: Lang) -> str:
+    """One text of the importer (a reason, a warning, a guess, an error) in the language; as it is when English, or
+    when no template knows it."""
+    if lang == "en" or not text:
+        return text
+    for template in _templates():
+        found = template.pattern.fullmatch(text)
+        if found:
+            values = {name: _importer_value(name, value, lang) for name, value in found.groupdict().items()}
+            return t(template.key, lang, **values)
+    return text
+
+
+def importer_texts(texts: Sequence[str], lang: Lang) -> list[str]:
+    """Several texts of the importer (a file's warnings or guesses) in the language."""
+    return [importer_text(text, lang) for text in texts]
+
+
+def importer_column(column: pl.Series, lang: Lang) -> pl.Series:
+    """A column of importer texts in the language: each DISTINCT text is rendered once, then put back in place, so
+    a table of a million rejected rows costs a few templates."""
+    if lang == "en" or column.is_empty():
+        return column
+    distinct = column.drop_nulls().unique().to_list()
+    return column.replace({text: importer_text(text, lang) for text in distinct})
+
+
+CODED_COLUMNS = ("direction", "linked_by")  # records columns whose values are codes with words in STRINGS
+
+
+def coded_values(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """A records table with its coded values (`in`, `out`, `phone`, `lead_id`) in words of the language, each
+    distinct value looked up once; a value without words stays as it is."""
+    def words(column: str, value: str) -> str:
+        key = f"value_{column}_{value}"
+        return t(key, lang) if key in STRINGS else value
+
+    return frame.with_columns(
+        frame[column].replace({v: words(column, v) for v in frame[column].drop_nulls().unique().to_list()})
+        for column in CODED_COLUMNS if column in frame.columns and frame.schema[column] == pl.String)
+
+
+def importer_issues(issues: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """The importer's issue table (report.ISSUE_SCHEMA) with its reasons and actions in the language."""
+    return issues.with_columns(importer_column(issues[name], lang) for name in ("reason", "action")
+                               if name in issues.columns)

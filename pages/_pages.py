@@ -23,7 +23,7 @@ ENTRYPOINT = ROOT / "app.py"
 class Screen:
     file: str  # relative to the app's folder
     url_path: str
-    section: str  # a key of SECTIONS
+    section: str  # its navigation header: the i18n key `section_<section>`
     title: str  # an i18n key
     icon: str
     default: bool = False
@@ -47,13 +47,9 @@ SCREENS: tuple[Screen, ...] = (
 )
 BY_NAME: dict[str, Screen] = {s.name: s for s in SCREENS}
 
-# The navigation's section headers (these two belong in analytics/i18n.STRINGS once that file takes them).
-SECTIONS: dict[str, tuple[str, str]] = {"analysis": ("Анализ", "Analysis"), "data": ("Данные", "Data")}
-
-
 def section_label(section: str, lang: i18n.Lang) -> str:
-    ru, en = SECTIONS[section]
-    return ru if lang == "ru" else en
+    """The navigation's header of a section of screens, in the language."""
+    return i18n.t(f"section_{section}", lang)
 
 
 # Streamlit serves the default screen at "/" and at no other path, so its st.Page takes this internal name, and a

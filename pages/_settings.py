@@ -48,25 +48,11 @@ def plan_of(person: str) -> DailyPlan:
     return resolve_plan(plans(), person)
 
 
-# ---- what a page says about damaged settings, failed saves and dates out of range -------------------------------
-# (These sentences belong in analytics/i18n.STRINGS; they live here until that file takes them.)
-LOCAL_TEXT = {
-    "dates_outside": ("Данные идут с {data_first} по {data_last}: записи вне {first} — {last} — скорее всего, "
-                      "опечатки в датах — не входят ни в один период.",
-                      "The data run from {data_first} to {data_last}: records outside {first} — {last}, most "
-                      "likely mistyped dates, are in no period."),
-    "settings_problem": ("Настройки повреждены, неверная запись пропущена: {problem}",
-                         "A settings entry was damaged and is ignored: {problem}"),
-    "settings_not_saved": ("Не удалось сохранить: {reason}", "Not saved: {reason}"),
-    "workspace_not_writable": ("Не удалось сохранить в рабочее пространство {path}: {reason}",
-                               "Not saved to the workspace {path}: {reason}"),
-}
-
-
+# ---- what a page says about damaged settings, failed saves and dates out of range --------------------------------
 def local_text(key: str, lang: i18n.Lang, **values: object) -> str:
-    """A sentence of LOCAL_TEXT in the language, its values escaped for Markdown."""
-    ru, en = LOCAL_TEXT[key]
-    return (ru if lang == "ru" else en).format(**{k: escape(v) for k, v in values.items()})
+    """A sentence of analytics/i18n.STRINGS (`dates_outside`, `settings_problem`, `settings_not_saved`,
+    `workspace_not_writable`) in the language, its values escaped for Markdown."""
+    return i18n.t(key, lang, **{k: escape(v) for k, v in values.items()})
 
 
 def settings_notice(lang: i18n.Lang) -> None:

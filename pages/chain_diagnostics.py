@@ -20,6 +20,7 @@ from pages import _settings, _view, _widgets
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
 SEVERITY_COLOR: dict[str, Literal["red", "orange", "blue"]] = {"high": "red", "medium": "orange", "low": "blue"}
+WORDED_IN = "_diag_worded_in"  # the language the month and scope widgets last showed their options in
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -76,15 +77,30 @@ def number_caption(v: _view.View, report: Report, finding: Finding) -> list[str]
     return lines
 
 
+def worded_choices(lang: i18n.Lang, defaults: dict[str, str]) -> None:
+    """The month and scope widgets show their options in words of the language. After a language switch the browser
+    keeps showing the chosen option in the old language unless the choice is set again through Session State, so the
+    page does that once per switch. Their defaults go through Session State too: a widget given both a default and
+    a value from Session State makes Streamlit warn."""
+    for key, default in defaults.items():
+        st.session_state.setdefault(key, default)
+    if st.session_state.get(WORDED_IN) != lang:
+        for key in defaults:
+            st.session_state[key] = st.session_state[key]
+        st.session_state[WORDED_IN] = lang
+
+
 v = _view.current()
 st.title(v.t("diag_title"))
 _view.data_caption(v)
 
 options = month_options(v)
 default = default_month(v, options)
-left, right = st.columns([1, 2])
 # Keyed by the default, so that a new sidebar month (or new data) opens on its own month, not on an old choice.
-month = left.selectbox(v.t("diag_month"), options, index=options.index(default), key=f"diag_month_{default}",
+MONTH, SCOPE = f"diag_month_{default}", "diag_scope"
+worded_choices(v.lang, {MONTH: default, SCOPE: "all"})
+left, right = st.columns([1, 2])
+month = left.selectbox(v.t("diag_month"), options, key=MONTH,
                        format_func=lambda m: i18n.month_label(month_of(m), v.lang))
 threshold = right.slider(v.t("diag_threshold"), 5, 50, 15, 5, format="%d %%", key="diag_threshold",
                          help=v.t("diag_threshold_help")) / 100
@@ -126,8 +142,7 @@ else:
     st.markdown(v.t("diag_sentence", n=len(report.findings), high=counts["high"], **month_words))
 
 scopes = ("all", "floor", "employee", "source")
-shown_scope = st.segmented_control(v.t("diag_scope"), scopes, default="all", key="diag_scope",
-                                   format_func=lambda s: v.t(f"scope_{s}"))
+shown_scope = st.segmented_control(v.t("diag_scope"), scopes, key=SCOPE, format_func=lambda s: v.t(f"scope_{s}"))
 model = v.data.model
 for index, finding in enumerate(report.findings):
     if shown_scope not in (None, "all") and finding.scope != shown_scope:

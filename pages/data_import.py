@@ -46,7 +46,7 @@ def import_into_workspace(files: list[Upload]) -> None:
                     for upload in files]
         result = _dataset.workspace().import_files(incoming)
     except BadFile as error:
-        st.error(v.md("ws_not_imported", reason=str(error)), icon=":material/error:")
+        st.error(v.md("ws_not_imported", reason=i18n.importer_text(str(error), v.lang)), icon=":material/error:")
         return
     except WorkspaceBusy:
         st.warning(v.t("ws_busy"), icon=":material/hourglass_top:")
@@ -70,7 +70,17 @@ if not demo:
 
 bundle = v.data.bundle
 for error in bundle.errors:
-    st.error(_widgets.escape(error), icon=":material/error:")
+    st.error(_widgets.escape(i18n.importer_text(error, v.lang)), icon=":material/error:")
+
+
+issue_columns = {"file": v.t("issue_file"), "row": v.t("issue_row"), "column": v.t("file_column"),
+                 "value": v.t("issue_value"), "reason": st.column_config.TextColumn(v.t("issue_reason"), width="large"),
+                 "action": v.t("issue_action")}
+
+
+def blank_as_empty(issues: pl.DataFrame) -> pl.DataFrame:
+    """An issue without a column or value (a whole row) shows an empty cell, not Streamlit's English `None`."""
+    return issues.with_columns(pl.col(c).fill_null("") for c in ("column", "value") if c in issues.columns)
 
 
 def set_upload(name: str, **changes: object) -> None:
@@ -105,11 +115,11 @@ for index, imported in enumerate(bundle.files):
             st.caption(v.t("accounted_skipped", skipped=i18n.number(imported.skipped, v.lang), **counts))
         else:
             st.caption(v.t("accounted", **counts))
-        for warning in imported.warnings:
+        for warning in i18n.importer_texts(imported.warnings, v.lang):
             st.warning(_widgets.escape(warning), icon=":material/warning:")
         if imported.guesses:
             st.markdown("**" + v.t("guessed") + "**")
-            st.markdown("\n".join(f"- {_widgets.escape(g)}" for g in imported.guesses))
+            st.markdown("\n".join(f"- {_widgets.escape(g)}" for g in i18n.importer_texts(imported.guesses, v.lang)))
 
         headers = list(imported.samples)
         mapping = pl.DataFrame({
@@ -124,6 +134,8 @@ for index, imported in enumerate(bundle.files):
         edited = st.data_editor(
             mapping, hide_index=True, width="stretch", key=f"mapping_{file_key}",
             height=35 * (mapping.height + 1) + 3,
+            # The field's key (`lead_id`) is for scripts and the CLI; a Russian reader has its meaning instead.
+            column_order=None if v.lang == "en" else ("label", "required", "column", "sample"),
             disabled=["field", "label", "required", "sample"],
             column_config={
                 "field": st.column_config.TextColumn(v.t("field"), width="small"),
@@ -155,7 +167,8 @@ for index, imported in enumerate(bundle.files):
                     "value": st.column_config.TextColumn(v.t("stage_value")),
                     "rows": st.column_config.NumberColumn(v.t("count"), format=count_format),
                     "step": st.column_config.SelectboxColumn(v.t("stage_step"), options=list(STEPS), required=True,
-                                                             help=v.t("stages_help")),
+                                                             help=v.t("stages_help"),
+                                                             format_func=lambda step: v.t(f"step_{step}")),
                 },
             )
             new_steps = dict(zip(steps["value"], steps["step"], strict=True))
@@ -170,14 +183,14 @@ for index, imported in enumerate(bundle.files):
 
         if not imported.issues.is_empty():
             with st.expander(v.t("issues", n=i18n.number(imported.issues.height, v.lang)), icon=":material/rule:"):
-                st.dataframe(imported.issues.head(2000), hide_index=True, width="stretch", column_config={
-                    "file": v.t("issue_file"), "row": v.t("issue_row"), "column": v.t("file_column"),
-                    "value": v.t("issue_value"), "reason": v.t("issue_reason"), "action": v.t("issue_action")})
-                _widgets.downloads(imported.issues, f"issues_{index}", v.lang)
+                issues = i18n.importer_issues(imported.issues, v.lang)  # the reasons in the reader's language
+                st.dataframe(blank_as_empty(issues.head(2000)), hide_index=True, width="stretch",
+                             column_config=issue_columns)
+                _widgets.downloads(issues, f"issues_{index}", v.lang)
 
 if v.data.model.warnings:
     with st.expander(v.t("warnings", n=len(v.data.model.warnings)), icon=":material/warning:"):
-        for warning in v.data.model.warnings:
+        for warning in i18n.importer_texts(v.data.model.warnings, v.lang):
             st.text(warning)
 
 # People: one person, several spellings (telephony "205 (Иванов)" and CRM "Иванов Иван").
@@ -258,10 +271,11 @@ for batch in reversed(history):
                              "updated": st.column_config.NumberColumn(v.t("ws_updated"), format=count_format),
                              "unchanged": st.column_config.NumberColumn(v.t("ws_unchanged"), format=count_format)})
         if sum(f["rows_rejected"] for f in batch["files"]):
-            rejected = workspace.issues(batch_id).filter(pl.col("action") == REJECTED)
+            rejected = i18n.importer_issues(workspace.issues(batch_id).filter(pl.col("action") == REJECTED), v.lang)
             with st.expander(v.t("ws_rejected_rows", batch=batch_id, n=i18n.number(rejected.height, v.lang)),
                              icon=":material/rule:"):
-                st.dataframe(rejected.head(2000), hide_index=True, width="stretch")
+                st.dataframe(blank_as_empty(rejected.head(2000)), hide_index=True, width="stretch",
+                             column_config=issue_columns)
                 _widgets.downloads(rejected, f"rejected_batch_{batch_id}", v.lang)
         if st.session_state.get(CONFIRM) == batch_id:
             st.warning(v.t("ws_undo_confirm", batch=batch_id), icon=":material/undo:")
