@@ -15,6 +15,17 @@ ALTAIR_MAX_ROWS = 5000
 Grain = Literal["day", "week", "month"]
 GRAIN_EVERY: dict[Grain, str] = {"week": "1w", "month": "1mo"}
 GRAIN_FORMAT = {"day": ("%d.%m", "%d.%m.%Y"), "week": ("%d.%m", "%d.%m.%Y"), "month": ("%m.%Y", "%m.%Y")}
+# Streamlit fits the whole chart (title, axes, legend) into the height a spec gives, so a chart with one band a row
+# (a person, a funnel step) is as tall as its rows plus that frame. A band narrower than its label makes Vega hide
+# every other label (its label-overlap rule): the plan heat map named only half of the people.
+ROW_PX = 28  # one band: an 11-13 px label with room above and below
+CALENDAR_FRAME_PX = 110  # title, the dates written at -60°, the axis title
+FUNNEL_FRAME_PX = 70  # title, the count axis and its title
+
+
+def rows_height(rows: int, frame: int, row: int = ROW_PX) -> int:
+    """The height of a chart of `rows` bands: every band `row` px, plus the `frame` its title and axes take."""
+    return row * max(rows, 1) + frame
 
 
 def show(builder: Callable[..., alt.TopLevelMixin], *args: object, **kwargs: object) -> None:
@@ -32,12 +43,13 @@ def _spec(builder: str, args: tuple, kwargs: dict) -> dict:
 def funnel(steps: pl.DataFrame, title: str, count_title: str, step_title: str, label_title: str) -> alt.LayerChart:
     """Horizontal bars per funnel step (`step`, `count`, `label`), the label written at the end of each bar."""
     bars = alt.Chart(steps).mark_bar(color=BLUE).encode(
-        y=alt.Y("step:N", sort=list(steps["step"]), title=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
+        y=alt.Y("step:N", sort=list(steps["step"]), title=None,
+                axis=alt.Axis(labelLimit=260, labelFontSize=13, labelOverlap=False)),
         x=alt.X("count:Q", title=count_title, axis=alt.Axis(tickCount=5, tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("step:N", title=step_title), alt.Tooltip("label:N", title=label_title)],
     )
     text = bars.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
-    return (bars + text).properties(height=200, title=title)
+    return (bars + text).properties(height=rows_height(steps.height, FUNNEL_FRAME_PX, ROW_PX + 8), title=title)
 
 
 def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, plan: tuple[float, float] | None,
@@ -136,7 +148,7 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
     return alt.Chart(frame).mark_rect(stroke="white").encode(
         x=alt.X("date:O", title=labels["date"], timeUnit="yearmonthdate" if grain != "month" else "yearmonth",
                 axis=alt.Axis(format=axis_format, labelAngle=-60)),
-        y=alt.Y("employee:N", title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("employee:N", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         color=alt.Color("attainment:Q", title=labels["attainment"],
                         scale=alt.Scale(domain=[0, 1, 1.5], range=[RED, "#F4E3B5", GREEN], clamp=True),
                         legend=alt.Legend(format=".0%")),
@@ -144,7 +156,7 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
                  alt.Tooltip("date:T", title=labels["date"], format=tooltip_format),
                  alt.Tooltip("actual:Q", title=labels["actual"]), alt.Tooltip("plan_low:Q", title=labels["plan"]),
                  alt.Tooltip("attainment:Q", title=labels["attainment"], format=".0%")],
-    ).properties(title=title, height=32 * max(frame["employee"].n_unique(), 1) + 40)
+    ).properties(title=title, height=rows_height(frame["employee"].n_unique(), CALENDAR_FRAME_PX))
 
 
 def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.LayerChart:

@@ -18,7 +18,8 @@ from analytics.registry import BY_KEY, metric
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-KEY_LABELS = {"employee": "employee", "source": "source", "month": "month", "week": "week", "day": "day"}
+KEY_LABELS = {"employee": "employee", "source": "source", "month": "month", "week": "week", "day": "day",
+              "metric": "metric", "hunter": "hunter"}
 
 
 MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:&=")
@@ -136,20 +137,144 @@ def metric_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, columns: Ma
         hide_index=True, width="stretch", height=height, key=key,
         on_select="rerun" if selectable else "ignore", selection_mode="single-row",
     )
-    downloads(frame, name, lang)
+    downloads(frame, name, lang, columns=columns)
     return event
 
 
-def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang) -> None:
-    left, right, _ = st.columns([1, 1, 4])
+# The tables whose downloads are named after what they hold: `<name>` or `<name>_<who>` → a title in the app's
+# language (i18n `file_<name>`). Longest first, so that `calls_to_listen` is not taken for `calls`.
+FILE_STEMS = tuple(sorted((key.removeprefix("file_") for key in i18n.STRINGS if key.startswith("file_")),
+                          key=len, reverse=True))
+TIMELESS = frozenset({"issues", "rejected_batch"})  # an import's report: not of any period
+PERIODS = ("month", "week")
+
+
+@dataclass(frozen=True)
+class Download:
+    """One table ready to leave the app: as the screen titles it (`shown`, with its Excel formats) and with the
+    stable keys for scripts (`raw`), and the file name without its extension."""
+
+    shown: pl.DataFrame
+    raw: pl.DataFrame
+    file: str
+    sheet: str
+    formats: dict[str, str]
+    row_formats: list[str | None] | None = None
+
+    @property
+    def whole_numbers(self) -> bool:
+        """A table turned with metrics as rows mixes counts and ratios in one column: write `396`, not `396.0`."""
+        return self.row_formats is not None
+
+
+def file_title(name: str, lang: i18n.Lang) -> str:
+    """`leaderboard` → `лидорубы` / `lead-generators`; `months_Соколов` → `по_месяцам_Соколов`; unknown names stay."""
+    for stem in FILE_STEMS:
+        if name == stem or name.startswith(stem + "_"):
+            return i18n.t(f"file_{stem}", lang) + name[len(stem):]
+    return name
+
+
+def _sidebar_period() -> tuple[date, date] | None:
+    """The period the sidebar chose (the page's View, built by app.py before the page), if there is one."""
+    view = st.session_state.get("_view")  # pages/_view.VIEW; _view imports this module, so not imported here
+    scope = getattr(view, "scope", None)
+    period = getattr(scope, "period", None)
+    return (period.start, period.end) if period is not None else None
+
+
+def period_of(frame: pl.DataFrame, name: str, period: tuple[date, date] | None) -> str:
+    """The period a file name carries: a table of months names its months (a person's month table holds all of
+    them, whatever the sidebar says), any other the sidebar's period; an import report none."""
+    if name in TIMELESS or any(name.startswith(stem + "_") for stem in TIMELESS):
+        return ""
+    if "month" in frame.columns and frame.height and frame.schema["month"] == pl.String:
+        return export.months_label(frame["month"].drop_nulls().to_list())
+    return export.period_label(*period) if period is not None else ""
+
+
+def download_name(frame: pl.DataFrame, name: str, lang: i18n.Lang, period: tuple[date, date] | None) -> str:
+    """`лидорубы_2026-10`: the table's title in the app's language and its period, safe for any file system. A name
+    that already ends with its period (a page that wrote it itself) does not get it twice."""
+    title = file_title(name, lang)
+    label = period_of(frame, name, period)
+    written = {label, *((f"{period[0]:%Y-%m-%d}_{period[1]:%Y-%m-%d}",) if period else ())}
+    if not label or any(title.endswith(p) for p in written if p):
+        return file_name(title)
+    return file_name(f"{title}_{label}")
+
+
+def column_titles(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None
+                  ) -> dict[str, ColumnSpec]:
+    """Every column's title and kind as the screen shows it (`column_specs`), else a records column's title
+    (`col_<key>`), else none: the key stays."""
+    specs = column_specs(frame, lang, columns)
+    for column in frame.columns:
+        if column not in specs and f"col_{column}" in i18n.STRINGS:
+            specs[column] = ColumnSpec(i18n.t(f"col_{column}", lang), "money" if column in AMOUNTS else "text")
+    return specs
+
+
+def is_month_table(frame: pl.DataFrame) -> bool:
+    """One row per month and nothing but metrics: the person's month table, which the screen shows turned (metrics
+    as rows, months as columns), so its download is turned the same way."""
+    keys = [c for c in frame.columns if c not in PERIODS]
+    return len(frame.columns) - len(keys) == 1 and len(keys) > 1 and all(k in BY_KEY for k in keys)
+
+
+def prepare_download(frame: pl.DataFrame, name: str, lang: i18n.Lang, *,
+                     columns: Mapping[str, ColumnSpec] | None = None, period: tuple[date, date] | None = None,
+                     metrics_as_rows: bool | None = None) -> Download:
+    """The files of one table (see `downloads`). Values stay raw numbers (a ratio a fraction), so that a
+    spreadsheet computes with them; only the titles are the screen's."""
+    file = download_name(frame, name, lang, period)
+    turned = is_month_table(frame) if metrics_as_rows is None else metrics_as_rows
+    if turned:
+        period_key = next(c for c in frame.columns if c in PERIODS)
+        raw = export.metrics_as_rows(frame, period_key)
+        keys = raw["metric"].to_list()
+        shown = raw.with_columns(pl.Series("metric", [metric(k).label(lang) for k in keys]))
+        shown = shown.rename({"metric": i18n.t("metric", lang)})
+        row_formats = [export.EXCEL_FORMATS.get(metric(k).kind) for k in keys]
+        return Download(shown, raw, file, file_title(name, lang), {}, row_formats)
+    specs = column_titles(frame, lang, columns)
+    if "metric" in frame.columns and frame.schema["metric"] == pl.String \
+            and frame["metric"].drop_nulls().is_in(list(BY_KEY)).all():
+        # a table of metrics by row: its rows named as on screen, each written in its kind's format
+        keys = frame["metric"].to_list()
+        shown = frame.with_columns(pl.Series("metric", [metric(k).label(lang) if k in BY_KEY else k for k in keys]))
+        row_formats = [export.EXCEL_FORMATS.get(metric(k).kind) if k in BY_KEY else None for k in keys]
+        titles = {c: spec.label for c, spec in specs.items()}
+        return Download(export.with_titles(shown, titles), frame, file, file_title(name, lang), {}, row_formats)
+    shown = export.with_titles(frame, {c: spec.label for c, spec in specs.items()})
+    formats = {title: export.EXCEL_FORMATS[specs[key].kind] for key, title in zip(frame.columns, shown.columns,
+                                                                                  strict=True)
+               if key in specs and specs[key].kind in export.EXCEL_FORMATS}
+    return Download(shown, frame, file, file_title(name, lang), formats)
+
+
+def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang, *, columns: Mapping[str, ColumnSpec] | None = None,
+              metrics_as_rows: bool | None = None) -> None:
+    """CSV and XLSX of a table with the screen's column titles in the app's language, and a CSV with the stable
+    keys for scripts. The file is named after the table and its period (`лидорубы_2026-10.xlsx`); a month table
+    is turned as the screen shows it. The buttons wrap onto a second line rather than cut their labels."""
+    fit_layout()
+    ready = prepare_download(frame, name, lang, columns=columns, period=_sidebar_period(),
+                             metrics_as_rows=metrics_as_rows)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # The files are built only when clicked: building XLSX on every rerun would slow every page down.
-    left.download_button(i18n.t("download_csv", lang), lambda: export.to_csv(frame), f"{file_name(name)}.csv",
-                         "text/csv", key=f"csv_{name}", icon=":material/download:")
-    right.download_button(
-        i18n.t("download_xlsx", lang), lambda: export.to_xlsx(frame, name), f"{file_name(name)}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}",
-        icon=":material/download:",
-    )
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(i18n.t("download_csv", lang),
+                           lambda: export.to_csv(ready.shown, whole_numbers=ready.whole_numbers),
+                           f"{ready.file}.csv", "text/csv", key=f"csv_{name}", icon=":material/download:")
+        st.download_button(i18n.t("download_xlsx", lang),
+                           lambda: export.to_xlsx(ready.shown, ready.sheet, formats=ready.formats,
+                                                  row_formats=ready.row_formats),
+                           f"{ready.file}.xlsx", xlsx, key=f"xlsx_{name}", icon=":material/download:")
+        st.download_button(i18n.t("download_keys", lang),
+                           lambda: export.to_csv(ready.raw, whole_numbers=ready.whole_numbers),
+                           f"{ready.file}_keys.csv", "text/csv", key=f"keys_{name}", icon=":material/code:",
+                           type="tertiary", help=i18n.t("download_keys_help", lang))
 
 
 AMOUNTS = ("amount", "paid_amount")  # the money columns of records (analytics/records.py)
@@ -158,8 +283,10 @@ AMOUNTS = ("amount", "paid_amount")  # the money columns of records (analytics/r
 def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: int = 320) -> None:
     """Raw records (meetings, leads, calls) with translated headers, readable dates and downloads."""
     config = {}
+    titles: dict[str, ColumnSpec] = {}
     for column, dtype in frame.schema.items():
         label = i18n.t(f"col_{column}", lang) if f"col_{column}" in i18n.STRINGS else column
+        titles[column] = ColumnSpec(label, "money" if column in AMOUNTS else "text")
         if dtype == pl.Boolean:
             config[column] = st.column_config.CheckboxColumn(label)
         elif isinstance(dtype, pl.Datetime):
@@ -173,19 +300,24 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
         pl.Series(c, [i18n.DASH if x is None else i18n.number(x, lang, 0 if x == int(x) else 2) for x in frame[c]],
                   dtype=pl.String) for c in AMOUNTS if c in frame.columns)
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
-    downloads(frame, name, lang)
+    downloads(frame, name, lang, columns=titles)
 
 
 def delta_text(current: float | None, previous: float | None, key: str, lang: i18n.Lang) -> str | None:
-    """The change shown under a KPI: absolute and relative, signed with ASCII '-' so Streamlit colours it."""
+    """The change shown under a KPI: absolute and relative, signed with ASCII '-' so Streamlit colours it, and
+    "no change" when the change is nothing at the precision shown (Streamlit would draw "↑ +0" for "+0")."""
     if current is None or previous is None:
         return None  # nothing to compare with
     spec = metric(key)
     if spec.kind == "ratio":
         points = (current - previous) * 100
+        if round(points, 1) == 0:
+            return i18n.t("no_change", lang)
         text = i18n.number(abs(points), lang, 1) + (" п.п." if lang == "ru" else " pp")
         return ("-" if points < 0 else "+") + text
     change = current - previous
+    if round(change) == 0:
+        return i18n.t("no_change", lang)
     rel = f" ({i18n.percent(change / previous, lang, signed=True)})" if previous else ""
     return ("-" if change < 0 else "+") + i18n.number(abs(change), lang) + rel.replace("−", "-")
 
@@ -194,12 +326,49 @@ def kpi(column, key: str, current: float | None, previous: float | None, lang: i
         worse: bool = False) -> None:
     """A headline number and its change. The change is coloured only when it is a real drop (the same rule as the
     tables: large and significant); any other change stays grey, so that noise does not look like an alarm."""
+    fit_layout()
     spec = metric(key)
-    colour = ("normal" if spec.higher_is_better else "inverse") if worse else "off"
+    change = delta_text(current, previous, key, lang)
+    unchanged = change == i18n.t("no_change", lang)
+    colour = ("normal" if spec.higher_is_better else "inverse") if worse and not unchanged else "off"
     column.metric(
-        spec.label(lang), i18n.fmt(key, current, lang), delta_text(current, previous, key, lang),
-        delta_color=colour, help=spec.definition(lang), border=True,
+        spec.label(lang), i18n.fmt(key, current, lang), change, delta_color=colour,
+        delta_arrow="off" if unchanged else "auto", help=spec.definition(lang), border=True,
     )
+
+
+# Layout rules Streamlit has no parameter for, so that nothing is cut at 1024 px or on a phone:
+# - a row of KPI cards (st.columns of st.metric) wraps to two cards a row between a phone's width (where Streamlit
+#   stacks columns itself) and 1280 px, where four cards are too narrow for "12 314 000" or "Проведено встреч";
+# - a card's title, number and change wrap between words instead of ending in "…" (numbers keep their no-break
+#   spaces, so "12 314 000" never breaks inside).
+KPI_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > '
+           '[data-testid="stElementContainer"] > [data-testid="stMetric"])')
+LAYOUT_CSS = f"""<style>
+@media (min-width: 640px) and (max-width: 1279.98px) {{
+  {KPI_ROW} {{ flex-wrap: wrap; row-gap: 1rem; }}
+  {KPI_ROW} > [data-testid="stColumn"] {{
+    flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important; }}
+}}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+[data-testid="stMetricValue"] > div, [data-testid="stMetricDelta"] > div {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+</style>"""
+_STYLED = "_layout_css_run"
+
+
+def fit_layout() -> None:
+    """Send the layout rules once per script run (KPI cards and download buttons call this; a style-only st.html
+    takes no room on the page)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        if getattr(ctx, _STYLED, None) is ctx.cursors:  # a new dict every run: sent already in this run
+            return
+        setattr(ctx, _STYLED, ctx.cursors)
+    st.html(LAYOUT_CSS)
 
 
 def definitions(keys: Sequence[str], lang: i18n.Lang, extra: str | None = None) -> None:

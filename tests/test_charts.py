@@ -113,3 +113,25 @@ def test_a_trend_marks_the_drops_red_and_keeps_the_periods_in_order() -> None:
     assert spec["layer"][0]["encoding"]["x"]["sort"] is None  # the periods as given (oldest first), not re-sorted
     rows = next(iter(spec["datasets"].values()))
     assert [r["flag"] for r in rows] == ["", "", "drop"]
+
+
+SEVEN = [f"Person {n}" for n in range(7)]
+
+
+def test_the_plan_heat_map_names_every_person() -> None:
+    """Vega hides every other label of a band too narrow for it: with 7 people the heat map named only 4 of them."""
+    cells = pl.DataFrame({"employee": [p for p in SEVEN for _ in DAYS], "date": DAYS * 7,
+                          "attainment": [0.9] * 70, "actual": [40.0] * 70, "plan_low": [80.0] * 70})
+    spec = _charts.calendar(cells, "Calendar", {"date": "Day", "attainment": "Attainment", "employee": "Who",
+                                                "actual": "Actual", "plan": "Plan"}).to_dict()
+    assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    # Streamlit fits title and axes into the height: 7 rows of 28 px plus 110 px for them
+    assert spec["height"] == 7 * 28 + 110
+
+
+def test_the_funnel_gives_every_step_its_row() -> None:
+    steps = pl.DataFrame({"step": ["Booked", "Confirmed", "Held", "Paid"], "count": [606, 451, 396, 117],
+                          "label": ["606", "451", "396", "117"]})
+    spec = _charts.funnel(steps, "Funnel", "Count", "Step", "Label").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False
+    assert spec["height"] == 4 * 36 + 70  # was 200 whatever the steps: 4 steps fit, 8 were squeezed

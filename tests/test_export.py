@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import fastexcel
 import polars as pl
@@ -85,3 +85,53 @@ def test_categorical_text_is_guarded() -> None:
     frame = pl.DataFrame({"source": ["=evil", "ok;no"]}, schema={"source": pl.Categorical})
     rows = list(csv.reader(io.StringIO(export.to_csv(frame).decode("utf-8-sig"))))
     assert rows[1:] == [["'=evil"], ["ok;no"]]
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    (date(2026, 10, 1), date(2026, 10, 31), "2026-10"),
+    (date(2026, 2, 1), date(2026, 2, 28), "2026-02"),
+    (date(2028, 2, 1), date(2028, 2, 28), "2028-02-01_2028-02-28"),  # a leap year: the 29th is missing
+    (date(2026, 10, 1), date(2026, 10, 15), "2026-10-01_2026-10-15"),
+    (date(2026, 10, 2), date(2026, 10, 31), "2026-10-02_2026-10-31"),
+    (date(2026, 9, 1), date(2026, 10, 31), "2026-09-01_2026-10-31"),
+    (date(2026, 12, 1), date(2026, 12, 31), "2026-12"),
+])
+def test_period_label(start: date, end: date, expected: str) -> None:
+    assert export.period_label(start, end) == expected
+
+
+def test_months_label() -> None:
+    assert export.months_label(["2026-10", "2026-05", "2026-07"]) == "2026-05_2026-10"
+    assert export.months_label(["2026-10"]) == "2026-10"
+    assert export.months_label([]) == ""
+
+
+def test_metrics_as_rows_keeps_the_columns_order_and_sorts_the_months() -> None:
+    frame = pl.DataFrame({"month": ["2026-10", "2026-09"], "payments": [117, 120], "conv_held_to_paid": [0.3, None]})
+    turned = export.metrics_as_rows(frame, "month")
+    assert turned.columns == ["metric", "2026-09", "2026-10"]
+    assert turned.rows() == [("payments", 120.0, 117.0), ("conv_held_to_paid", None, 0.3)]
+
+
+def test_csv_whole_numbers() -> None:
+    frame = pl.DataFrame({"metric": ["payments", "share"], "2026-10": [-117.0, 0.25], "n": [1, 2]})
+    plain = export.to_csv(frame, whole_numbers=True).decode("utf-8-sig")
+    assert plain == "metric,2026-10,n\npayments,-117,1\nshare,0.25,2\n"  # a minus sign of a number is not guarded
+    assert export.to_csv(frame).decode("utf-8-sig") == "metric,2026-10,n\npayments,-117.0,1\nshare,0.25,2\n"
+
+
+def test_xlsx_writes_types_not_text() -> None:
+    frame = pl.DataFrame({"who": ["=HYPERLINK(1)", "Иванов"], "held": [3, None], "share": [0.25, float("nan")],
+                          "day": [date(2026, 10, 30), None], "ok": [True, False]})
+    content = export.to_xlsx(frame, "t", formats={"share": "0.0%"})
+    sheet = fastexcel.read_excel(content).load_sheet(0).to_polars()
+    assert sheet["who"].to_list() == ["'=HYPERLINK(1)", "Иванов"]  # text, never a formula
+    assert sheet["held"].to_list() == [3.0, None]
+    assert sheet["share"].to_list() == [0.25, None]  # NaN left empty, as the screens show "—"
+    assert sheet["day"].to_list() == [datetime(2026, 10, 30), None]  # a date cell, read back as a datetime
+    assert sheet["ok"].to_list() == [True, False]
+
+
+def test_with_titles_keeps_titles_apart() -> None:
+    frame = pl.DataFrame({"a": [1], "b": [2], "c": [3]})
+    assert export.with_titles(frame, {"a": "Title", "b": "Title"}).columns == ["Title", "Title (b)", "c"]
