@@ -772,17 +772,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "their {window}-day payment window has not passed). It is not a drop; the conversions are compared only "
         "on meetings that have had their chance.",
     ),
+    "funnel_chart_title_by_source": ("Встречи и оплаты источника", "The source's meetings and payments"),
     "too_early_months": (
         "Рано судить ({months}): {metrics} — встречи этих когорт ещё впереди, это не падение.",
         "Too early to judge ({months}): {metrics} — these cohorts' meetings are still ahead, not a drop.",
     ),
     # --- T2: downloads and layout
-    "download_keys": ("CSV для скриптов", "CSV for scripts"),
+    "download_keys": ("Ключи для скриптов", "Keys for scripts"),
     "download_keys_help": (
-        "Те же данные, но заголовки — постоянные ключи (`meetings_held`, `conv_held_to_paid`…), а не названия на "
+        "Файлы с постоянными ключами в заголовках (`meetings_held`, `conv_held_to_paid`…) вместо названий на "
         "экране: для скриптов и командной строки, которым язык интерфейса не важен.",
-        "The same data with the stable keys as headers (`meetings_held`, `conv_held_to_paid`…) instead of the "
-        "screen's titles: for scripts and the command line, whatever the app's language.",
+        "Files with the stable keys as headers (`meetings_held`, `conv_held_to_paid`…) instead of the screen's "
+        "titles: for scripts and the command line, whatever the app's language.",
     ),
     "no_change": ("без изменений", "no change"),
     "col_person": ("Лидоруб", "Lead generator"),

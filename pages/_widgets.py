@@ -158,8 +158,13 @@ class Download:
     raw: pl.DataFrame
     file: str
     sheet: str
-    formats: dict[str, str]
+    formats: dict[str, str]  # the shown table's number formats, by title
+    raw_formats: dict[str, str]  # the same by key
     row_formats: list[str | None] | None = None
+
+    def files(self, keys: bool) -> tuple[pl.DataFrame, dict[str, str], str]:
+        """The table, its number formats and the file name: as the screen titles it, or with the keys."""
+        return (self.raw, self.raw_formats, f"{self.file}_keys") if keys else (self.shown, self.formats, self.file)
 
     @property
     def whole_numbers(self) -> bool:
@@ -236,7 +241,7 @@ def prepare_download(frame: pl.DataFrame, name: str, lang: i18n.Lang, *,
         shown = raw.with_columns(pl.Series("metric", [metric(k).label(lang) for k in keys]))
         shown = shown.rename({"metric": i18n.t("metric", lang)})
         row_formats = [export.EXCEL_FORMATS.get(metric(k).kind) for k in keys]
-        return Download(shown, raw, file, file_title(name, lang), {}, row_formats)
+        return Download(shown, raw, file, file_title(name, lang), {}, {}, row_formats)
     specs = column_titles(frame, lang, columns)
     if "metric" in frame.columns and frame.schema["metric"] == pl.String \
             and frame["metric"].drop_nulls().is_in(list(BY_KEY)).all():
@@ -245,36 +250,36 @@ def prepare_download(frame: pl.DataFrame, name: str, lang: i18n.Lang, *,
         shown = frame.with_columns(pl.Series("metric", [metric(k).label(lang) if k in BY_KEY else k for k in keys]))
         row_formats = [export.EXCEL_FORMATS.get(metric(k).kind) if k in BY_KEY else None for k in keys]
         titles = {c: spec.label for c, spec in specs.items()}
-        return Download(export.with_titles(shown, titles), frame, file, file_title(name, lang), {}, row_formats)
+        return Download(export.with_titles(shown, titles), frame, file, file_title(name, lang), {}, {}, row_formats)
     shown = export.with_titles(frame, {c: spec.label for c, spec in specs.items()})
-    formats = {title: export.EXCEL_FORMATS[specs[key].kind] for key, title in zip(frame.columns, shown.columns,
-                                                                                  strict=True)
-               if key in specs and specs[key].kind in export.EXCEL_FORMATS}
-    return Download(shown, frame, file, file_title(name, lang), formats)
+    raw_formats = {key: export.EXCEL_FORMATS[spec.kind] for key, spec in specs.items()
+                   if spec.kind in export.EXCEL_FORMATS}
+    formats = {title: raw_formats[key] for key, title in zip(frame.columns, shown.columns, strict=True)
+               if key in raw_formats}
+    return Download(shown, frame, file, file_title(name, lang), formats, raw_formats)
 
 
 def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang, *, columns: Mapping[str, ColumnSpec] | None = None,
               metrics_as_rows: bool | None = None) -> None:
-    """CSV and XLSX of a table with the screen's column titles in the app's language, and a CSV with the stable
-    keys for scripts. The file is named after the table and its period (`лидорубы_2026-10.xlsx`); a month table
-    is turned as the screen shows it. The buttons wrap onto a second line rather than cut their labels."""
+    """CSV and XLSX of a table with the screen's column titles in the app's language, or with the stable keys for
+    scripts (a toggle). The file is named after the table and its period (`лидорубы_2026-10.xlsx`); a month table is
+    turned as the screen shows it. The row wraps onto a second line rather than cut a label."""
     fit_layout()
     ready = prepare_download(frame, name, lang, columns=columns, period=_sidebar_period(),
                              metrics_as_rows=metrics_as_rows)
+    toggle = f"keys_{name}"
+    # The toggle is drawn after the buttons but read first: its value of this run is in the session already.
+    table, formats, file = ready.files(bool(st.session_state.get(toggle, False)))
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # The files are built only when clicked: building XLSX on every rerun would slow every page down.
-    with st.container(horizontal=True, gap="small"):
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.download_button(i18n.t("download_csv", lang),
-                           lambda: export.to_csv(ready.shown, whole_numbers=ready.whole_numbers),
-                           f"{ready.file}.csv", "text/csv", key=f"csv_{name}", icon=":material/download:")
+                           lambda: export.to_csv(table, whole_numbers=ready.whole_numbers),
+                           f"{file}.csv", "text/csv", key=f"csv_{name}", icon=":material/download:")
         st.download_button(i18n.t("download_xlsx", lang),
-                           lambda: export.to_xlsx(ready.shown, ready.sheet, formats=ready.formats,
-                                                  row_formats=ready.row_formats),
-                           f"{ready.file}.xlsx", xlsx, key=f"xlsx_{name}", icon=":material/download:")
-        st.download_button(i18n.t("download_keys", lang),
-                           lambda: export.to_csv(ready.raw, whole_numbers=ready.whole_numbers),
-                           f"{ready.file}_keys.csv", "text/csv", key=f"keys_{name}", icon=":material/code:",
-                           type="tertiary", help=i18n.t("download_keys_help", lang))
+                           lambda: export.to_xlsx(table, ready.sheet, formats=formats, row_formats=ready.row_formats),
+                           f"{file}.xlsx", xlsx, key=f"xlsx_{name}", icon=":material/download:")
+        st.toggle(i18n.t("download_keys", lang), key=toggle, help=i18n.t("download_keys_help", lang))
 
 
 AMOUNTS = ("amount", "paid_amount")  # the money columns of records (analytics/records.py)

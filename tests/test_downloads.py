@@ -172,7 +172,6 @@ def prepared(monkeypatch) -> list[_widgets.Download]:
 def test_the_person_page_downloads_its_month_table_turned(prepared: list[_widgets.Download], lang: str,
                                                           title: str) -> None:
     at = open_screen("lead_generator", lang)
-    buttons = {b.proto.id.rsplit("-", 1)[-1]: b.label for b in at.download_button}
     months = next(d for d in prepared if d.raw.columns[0] == "metric" and d.file.startswith(
         "по_месяцам_" if lang == "ru" else "by-month_"))
     assert months.shown.columns[0] == title
@@ -180,8 +179,8 @@ def test_the_person_page_downloads_its_month_table_turned(prepared: list[_widget
     assert shown_months == sorted(shown_months) and all(re.fullmatch(r"\d{4}-\d{2}", m) for m in shown_months)
     assert months.raw["metric"].to_list() == list(METRIC_KEYS)
     assert months.file.endswith(f"_{shown_months[0]}_{shown_months[-1]}") or months.file.endswith(shown_months[0])
-    keys_button = next(k for k in buttons if k.startswith("keys_months_"))
-    assert buttons[keys_button] == ("CSV для скриптов" if lang == "ru" else "CSV for scripts")
+    toggle = next(t for t in at.toggle if t.key.startswith("keys_months_"))
+    assert toggle.label == ("Ключи для скриптов" if lang == "ru" else "Keys for scripts") and toggle.value is False
 
 
 def test_the_plan_page_names_its_file_after_the_sidebars_period(prepared: list[_widgets.Download]) -> None:
@@ -191,4 +190,19 @@ def test_the_plan_page_names_its_file_after_the_sidebars_period(prepared: list[_
     assert plan.file == f"выполнение_плана_{export.period_label(period.start, period.end)}"
     assert re.fullmatch(r"выполнение_плана_\d{4}-\d{2}(-\d{2}_\d{4}-\d{2}-\d{2})?", plan.file)
     assert plan.shown.columns[0] == "Лидоруб" and plan.raw.columns[0] == "employee"
-    assert [b.label for b in at.download_button][:3] == ["Скачать CSV", "Скачать XLSX", "CSV для скриптов"]
+    assert [b.label for b in at.download_button][:2] == ["Скачать CSV", "Скачать XLSX"]
+    # the keys for scripts: one switch a table; on, the same table leaves with its keys (and reruns cleanly)
+    at.toggle(key="keys_plan_attainment").set_value(True).run()
+    assert not at.exception
+    assert at.toggle(key="keys_plan_attainment").value is True
+
+
+def test_the_keys_switch_chooses_the_files() -> None:
+    ready = _widgets.prepare_download(BOARD, "leaderboard", "ru", period=OCTOBER)
+    table, formats, file = ready.files(keys=False)
+    assert (table.columns[0], formats, file) == ("Лидоруб", {"Проведено встреч": "#,##0",
+                                                            "Проведение → оплата": "0.0%"}, "лидорубы_2026-10")
+    table, formats, file = ready.files(keys=True)
+    assert (table.columns, formats, file) == (["employee", "meetings_held", "conv_held_to_paid"],
+                                              {"meetings_held": "#,##0", "conv_held_to_paid": "0.0%"},
+                                              "лидорубы_2026-10_keys")
