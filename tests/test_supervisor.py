@@ -145,3 +145,11 @@ def test_exit_handlers_run_in_the_child() -> None:
             return 0
     """, "metrics")
     assert (done.returncode, done.stdout) == (0, "cleaned up\n")
+
+
+def test_the_supervisor_imports_no_polars_and_runs_one_thread_so_it_may_fork() -> None:
+    probe = ("import sys, threading, analytics.__main__; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('polars', 'pyarrow', 'numpy', 'duckdb')), "
+             "threading.active_count())")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "[] 1\n", done.stderr
