@@ -323,7 +323,8 @@ def _funnel_rank(mapped: set[str], step_maps: Mapping[str, Mapping[str, Step]]) 
 def stage_values(frame: pl.DataFrame, header: str, saved: Mapping[str, Step] | None = None) -> pl.DataFrame:
     """Each distinct stage/status value with its row count and the step it maps to (saved choice, else a guess)."""
     saved = saved or {}
-    counts = frame.group_by(pl.col(header).alias("value")).len("rows").drop_nulls("value").sort("rows", descending=True)
+    counts = frame.group_by(pl.col(header).alias("value")).len("rows").drop_nulls("value").sort(
+        "rows", "value", descending=[True, False])  # ties by name: the same order on every import
     steps = [saved.get(v, guess_step(v)) for v in counts["value"].to_list()]
     return counts.with_columns(pl.Series("step", steps, dtype=pl.String))
 

@@ -124,14 +124,14 @@ def fixed_fraction(text: pl.Expr, base: str) -> pl.Expr:
     """`2025-01-31T09:00:00.123456` read as `base` plus microseconds: the stamp with no fraction or with exactly six
     digits; null for any other value, which the caller then reads with the general format (`base` + `%.f`)."""
     stamp = text.str.slice(0, _FRACTION_FROM).str.strptime(DATETIME, base, strict=False, exact=True, cache=False)
-    fraction = text.str.slice(_FRACTION_FROM)
-    digits = fraction.str.slice(1)
+    digits = text.str.slice(_FRACTION_FROM + 1)
+    width = text.str.len_bytes()
     micros = (
-        pl.when(fraction == "").then(pl.lit(0, pl.Int64))
-        .when(fraction.str.starts_with(".") & (digits.str.len_bytes() == 6) & ~digits.str.starts_with("+"))
-        .then(digits.cast(pl.UInt32, strict=False).cast(pl.Int64))  # no sign, no space, digits only
+        pl.when(width == _FRACTION_FROM).then(pl.lit(0, pl.UInt32))
+        .when((width == _FRACTION_FROM + 7) & (text.str.slice(_FRACTION_FROM, 1) == ".") & ~digits.str.starts_with("+"))
+        .then(digits.cast(pl.UInt32, strict=False))  # no sign, no space: six digits or null
     )
-    return stamp + pl.duration(microseconds=micros)
+    return (stamp.cast(pl.Int64) + micros.cast(pl.Int64)).cast(DATETIME)
 
 
 def formats_in(column: pl.Series, sample: int = 2000) -> DateSpellings:

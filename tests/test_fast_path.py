@@ -1,0 +1,221 @@
+"""Issue 12: the importer's fast path gives the same tables and the same issue table as its slow path.
+
+The fast path (reading.FAST_PATH) skips work a cheap check proves changes nothing and reads ISO stamps with a
+fraction at fixed width; the slow path does every step on every row, as the importer did before. Each file here is
+imported both ways and everything the Data page and the metrics see is compared: the tables, the issue table (row
+numbers, columns, values, reasons, actions), the counts, the stage values, the samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from analytics.importing import reading, values
+from analytics.importing.converting import FileImport, _all_distinct
+from analytics.importing.mapping import FileKind
+from analytics.importing.pipeline import Upload, import_one
+from analytics.importing.reading import BadFile
+from tests.hostile.make_corpus import cases
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
+REAL_FILES = sorted(p.name for p in REAL.iterdir() if p.name != "README.md")
+HOSTILE_IMPORTED = [(case.file, case.role, make) for case, make in cases() if case.expect == "exit 0"]
+ISO = "%Y-%m-%dT%H:%M:%S%.f"
+
+
+@contextmanager
+def path(fast: bool) -> Iterator[None]:
+    """The importer with its fast path on or off (a flag, not a fixture: hypothesis runs many files per test)."""
+    before = reading.FAST_PATH
+    reading.FAST_PATH = fast
+    try:
+        yield
+    finally:
+        reading.FAST_PATH = before
+
+
+def imported(content: bytes, name: str, fast: bool, kind: FileKind | None = None) -> FileImport | str:
+    with path(fast):
+        try:
+            return import_one(Upload(name, content, kind))
+        except BadFile as error:
+            return f"BadFile: {error}"
+
+
+def assert_same(content: bytes, name: str, kind: FileKind | None = None) -> FileImport | str:
+    """Import a file both ways and require the same result in every part a person or a metric sees."""
+    fast, slow = imported(content, name, True, kind), imported(content, name, False, kind)
+    if isinstance(fast, str) or isinstance(slow, str):
+        assert fast == slow
+        return fast
+    assert (fast.kind, fast.format, fast.encoding, fast.mapping) == \
+        (slow.kind, slow.format, slow.encoding, slow.mapping)
+    assert (fast.rows_in_file, fast.imported, fast.skipped, fast.rejected) == \
+        (slow.rows_in_file, slow.imported, slow.skipped, slow.rejected)
+    assert fast.tables.keys() == slow.tables.keys()
+    for table in fast.tables:
+        assert_frame_equal(fast.tables[table], slow.tables[table])
+    assert_frame_equal(fast.issues, slow.issues)
+    if slow.stage_values is None:
+        assert fast.stage_values is None
+    else:
+        assert fast.stage_values is not None
+        assert_frame_equal(fast.stage_values, slow.stage_values)
+    assert (fast.samples, fast.fallbacks, fast.warnings, fast.guesses) == \
+        (slow.samples, slow.fallbacks, slow.warnings, slow.guesses)
+    return fast
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_real_exports_are_the_same_both_ways(name: str) -> None:
+    assert_same((REAL / name).read_bytes(), name)
+
+
+@pytest.mark.parametrize(("name", "kind", "make"), HOSTILE_IMPORTED, ids=[c[0] for c in HOSTILE_IMPORTED])
+def test_hostile_files_that_import_are_the_same_both_ways(name: str, kind: FileKind, make: object) -> None:
+    assert callable(make)
+    assert_same(make(), name, kind)
+
+
+# ---- the fast pieces, value by value -----------------------------------------------------------------------------
+
+CALLS_HEADER = "started_at,employee,duration_s,direction,lead_id,phone,call_id"
+
+
+def test_iso_stamps_with_a_fraction_hand_checked() -> None:
+    """The quick reading and the rows it leaves to the general one, with their issues, on a file of five calls."""
+    rows = [
+        "2025-01-31T09:00:00.123456,Анна,75,in,,79000000001,1",
+        "2025-01-31T09:05:00,Анна,60,out,,79000000002,2",  # no fraction: the quick reading takes it too
+        "2025-01-31T09:10:00.5,Борис,30,in,,79000000003,3",  # one digit: left to `%.f`, half a second
+        "2025-02-30T09:15:00.000000,Борис,30,in,,79000000004,4",  # no such day: not a date, rejected
+        "2025-01-31T09:20:00.-00001,Борис,30,in,,79000000005,5",  # a sign in the fraction: not a date
+    ]
+    content = "\n".join([CALLS_HEADER, *rows, ""]).encode()
+    result = assert_same(content, "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    assert result.tables["calls"]["started_at"].to_list() == [
+        datetime(2025, 1, 31, 9, 0, 0, 123456), datetime(2025, 1, 31, 9, 5), datetime(2025, 1, 31, 9, 10, 0, 500000)]
+    assert result.issues.select("row", "column", "value", "reason", "action").rows() == [
+        (5, "started_at", "2025-02-30T09:15:00.000000", "started_at: not a date", "row rejected"),
+        (6, "started_at", "2025-01-31T09:20:00.-00001", "started_at: not a date", "row rejected"),
+    ]
+
+
+def test_the_quick_reading_gives_a_value_only_where_the_format_gives_the_same() -> None:
+    texts = ["2025-01-01T23:59:60.000000", "2024-02-29T10:00:00.123456", "2025-02-29T10:00:00.000000",
+             "2025-01-01T09:00:00.5", "2025-01-01T09:00:00.1234567", "2025-01-01T09:00:00.",
+             "2025-1-01T09:00:00.000000",
+             "2025-01-01T09:00:00 ", "2025-01-01T09:00:00.+12345", "2025-01-01T09:00:00.-12345",
+             "2025-01-01T09:00:00,000000", "2025-01-01 09:00:00.000000", "2025-01-01T09:00:00.１２３４５６",
+             "2025-01-01T09:00:00.000000+03:00", "2025-01-01T09:00:00.999999", "", "не закрыта"]
+    spellings = values.DateSpellings((ISO,), serial=False, epoch=False, offsets=False)
+    quick = spellings.quick()
+    assert quick is not None
+    text = pl.col("text")
+    frame = pl.DataFrame({"text": texts}).with_columns(quick=quick(text), full=spellings.parse(text))
+    taken = frame.filter(pl.col("quick").is_not_null())
+    assert taken["quick"].to_list() == taken["full"].to_list()
+    assert taken["text"].to_list() == [
+        "2025-01-01T23:59:60.000000", "2024-02-29T10:00:00.123456", "2025-01-01T09:00:00.999999"]
+    assert taken["quick"].to_list() == [
+        datetime(2025, 1, 2), datetime(2024, 2, 29, 10, 0, 0, 123456), datetime(2025, 1, 1, 9, 0, 0, 999999)]
+    # what the quick reading leaves, the general format reads: one digit, seven digits, a dot and no digit
+    assert frame.filter(pl.col("quick").is_null() & pl.col("full").is_not_null())["full"].to_list() == [
+        datetime(2025, 1, 1, 9, 0, 0, 500000), datetime(2025, 1, 1, 9, 0, 0, 123456), datetime(2025, 1, 1, 9)]
+
+
+def test_no_quick_reading_for_formats_polars_reads_quickly_itself() -> None:
+    assert values.DateSpellings(("%d.%m.%Y %H:%M:%S",), False, False, False).quick() is None
+    assert values.DateSpellings((), False, False, False).quick() is None
+
+
+def test_ids_told_apart_as_numbers_and_as_texts() -> None:
+    assert _all_distinct(pl.Series(["1", "2", "3"]))
+    assert not _all_distinct(pl.Series(["1", "2", "1"]))
+    assert _all_distinct(pl.Series(["01", "1"]))  # equal as numbers, distinct as texts
+    assert not _all_distinct(pl.Series(["a", "b", "a"]))
+    assert _all_distinct(pl.Series(["1", "x"]))  # not all numbers: the texts decide
+
+
+def test_blank_rows_and_quoted_empty_values_are_dropped_and_emptied_both_ways() -> None:
+    content = (CALLS_HEADER + '\n2025-01-31T09:00:00.000000,Анна,75,"",,79000000001,1\n,,,,,,\n'
+               '2025-01-31T10:00:00.000000," Борис ",  ,in,,79000000002,2\n').encode()
+    result = assert_same(content, "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    assert result.tables["calls"].select("employee", "duration_s", "direction").rows() == [
+        ("Анна", 75, None), ("Борис", 0, "in")]
+    assert result.rows_in_file == 2  # a blank row is no row of the file
+
+
+# ---- generated files with a sprinkling of odd values -------------------------------------------------------------
+
+def _stamp(minute: int, fraction: int) -> str:
+    return f"2025-03-{1 + minute % 28:02d}T{9 + minute % 10:02d}:{minute % 60:02d}:07.{fraction:06d}"
+
+
+ODD_STAMPS = ("31.03.2025 10:00", "2025-03-02T10:00:00", "2025-03-02T10:00:00.5", "2025-03-40T10:00:00.000000",
+              "вчера", "", "2025-03-02 10:00:00.000000", "45000", " 2025-03-02T10:00:00.000000 ")
+ODD_DURATIONS = ("", "1:05", "00:01:15", "75.0", "-5", "abc", "99:99", "90000", " 42 ")
+ODD_IDS = ("", "1", "01", "1.0", "x7")
+
+
+@st.composite
+def calls_file(draw: st.DrawFn) -> bytes:
+    """A calls export in the canonical layout: mostly clean rows, some odd values, sometimes a Windows-1251 line."""
+    count = draw(st.integers(1, 40))
+    lines: list[bytes] = [CALLS_HEADER.encode()]
+    for i in range(count):
+        odd = draw(st.integers(0, 5)) == 0
+        stamp = draw(st.sampled_from(ODD_STAMPS)) if odd else _stamp(i, draw(st.integers(0, 999_999)))
+        duration = draw(st.sampled_from(ODD_DURATIONS)) if draw(st.integers(0, 6)) == 0 \
+            else str(draw(st.integers(0, 900)))
+        call_id = draw(st.sampled_from(ODD_IDS)) if draw(st.integers(0, 6)) == 0 else str(1000 + i)
+        employee = draw(st.sampled_from(("Анна", "Борис", "", "IVR", "Вера Петрова")))
+        direction = draw(st.sampled_from(("in", "out", "Входящий", "", "???")))
+        line = f"{stamp},{employee},{duration},{direction},,7900{i:07d},{call_id}"
+        encoding = "cp1251" if draw(st.integers(0, 15)) == 0 else "utf-8"
+        lines.append(line.encode(encoding))
+        if draw(st.integers(0, 20)) == 0:
+            lines.append(b",,,,,,")  # a blank row
+    return b"\n".join(lines) + b"\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls_file())
+def test_generated_calls_files_are_the_same_both_ways(content: bytes) -> None:
+    assert_same(content, "calls.csv", "calls")
+
+
+LEADS_HEADER = "ID;Дата создания;Ответственный;Источник;Квалификация;Телефон;Этап сделки;Дата оплаты;Бюджет"
+
+
+@st.composite
+def leads_file(draw: st.DrawFn) -> bytes:
+    """A deals export as a Russian CRM writes it, with odd dates, amounts and flags now and then."""
+    lines = [LEADS_HEADER]
+    for i in range(draw(st.integers(1, 30))):
+        created = draw(st.sampled_from(("01.03.2025 10:00", "2025-03-01 10:00:00.000000", "не закрыта", "",
+                                        "31.02.2025 10:00", "01.03.25"))) if draw(st.integers(0, 4)) == 0 \
+            else f"{1 + i % 28:02d}.03.2025 {10 + i % 8:02d}:{i % 60:02d}"
+        paid = draw(st.sampled_from(("", "", f"{1 + i % 28:02d}.04.2025", "2025-04-01T12:00:00.250000", "скоро")))
+        amount = draw(st.sampled_from(("", "10 000", "1 234,50 ₽", "-500,00", "NaN", "много")))
+        flag = draw(st.sampled_from(("Целевой", "Нецелевой", "", "да", "может быть")))
+        stage = draw(st.sampled_from(("Успешно реализовано", "Встреча назначена", "Закрыто и не реализовано", "")))
+        lines.append(f"{100 + i};{created};Анна;яндекс;{flag};+7 900 000-{i:02d}-00;{stage};{paid};{amount}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(leads_file())
+def test_generated_leads_files_are_the_same_both_ways(content: bytes) -> None:
+    assert_same(content, "leads.csv")
