@@ -81,20 +81,25 @@ st.caption(" ".join(part for part in (
     v.t("trend_partial", day=i18n.date_label(last_day, v.lang)) if weights else "",
     v.t("immature") if v.mode == "cohort" else "") if part))
 
-# The funnel: calls ≥ T → booked → confirmed → held → paid.
+# The funnel: calls ≥ T → booked → confirmed → held → paid; under a source filter it starts at booked (calls have
+# no source but through a lead: scope.calls_split_by_source).
 st.subheader(v.t("funnel"))
-counts = [now[k] for k in FUNNEL]
-funnel = pl.DataFrame({"step": [metric(k).label(v.lang) for k in FUNNEL], "count": counts}).with_columns(
+steps = FUNNEL[1:] if v.calls_hidden() else FUNNEL
+counts = [now[k] for k in steps]
+funnel = pl.DataFrame({"step": [metric(k).label(v.lang) for k in steps], "count": counts}).with_columns(
     _widgets.share(pl.col("count"), pl.col("count").shift(1)).alias("of_previous"),
     _widgets.share(pl.col("count"), pl.lit(counts[0])).alias("of_first"),
 )
 # Calls outnumber meetings a hundred to one: the chart shows the meeting steps on a readable scale.
-meetings = funnel.slice(1).with_columns(
-    pl.Series("label", [f"{i18n.number(c, v.lang)}  ·  {i18n.percent(p, v.lang)}"
-                        for c, p in zip(counts[1:], funnel["of_previous"][1:], strict=True)]),
+first_meeting_step = 0 if v.calls_hidden() else 1
+meetings = funnel.slice(first_meeting_step).with_columns(
+    pl.Series("label", [i18n.number(c, v.lang) + ("" if p is None else f"  ·  {i18n.percent(p, v.lang)}")
+                        for c, p in zip(counts[first_meeting_step:], funnel["of_previous"][first_meeting_step:],
+                                        strict=True)]),
 )
-_charts.show(_charts.funnel, meetings.select("step", "count", "label"),
-             v.t("funnel_chart_title", calls=i18n.number(counts[0], v.lang)), v.t("count"), v.t("step"),
+title = (v.t("funnel_chart_title_by_source") if v.calls_hidden()
+         else v.t("funnel_chart_title", calls=i18n.number(counts[0], v.lang)))
+_charts.show(_charts.funnel, meetings.select("step", "count", "label"), title, v.t("count"), v.t("step"),
              v.t("count") + " · " + v.t("of_previous"))
 _widgets.metric_table(funnel, v.lang, name="funnel", columns={
     "step": ColumnSpec(v.t("step")), "count": ColumnSpec(v.t("count"), "count"),
