@@ -98,6 +98,8 @@ options = month_options(v)
 default = default_month(v, options)
 # Keyed by the default, so that a new sidebar month (or new data) opens on its own month, not on an old choice.
 MONTH, SCOPE = f"diag_month_{default}", "diag_scope"
+if st.session_state.get(MONTH, default) not in options:  # a choice the data no longer have
+    st.session_state[MONTH] = default
 worded_choices(v.lang, {MONTH: default, SCOPE: "all"})
 left, right = st.columns([1, 2])
 month = left.selectbox(v.t("diag_month"), options, key=MONTH,
