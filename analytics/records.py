@@ -62,15 +62,43 @@ def leads(model: Prepared, filters: Filters) -> pl.DataFrame:
 
 def calls(model: Prepared, filters: Filters, only: Subset = "all") -> pl.DataFrame:
     """Calls in the period; with `held_unpaid`, the calls (any date) behind held but unpaid meetings of the period
-    — the ones to listen to when meetings do not turn into payments."""
+    — the ones to listen to when meetings do not turn into payments.
+
+    Each call keeps its `call_id` and its `recording` (a link or an id), which find the conversation in the
+    telephony; `recording` is left out when none of these calls has one, so a call log without recordings gives the
+    table it always gave."""
     if only == "held_unpaid":
         lead_ids = meetings(model, filters, "held_unpaid")["lead_id"].unique()
         frame = model.calls.filter(pl.col("lead_id").is_in(lead_ids.implode()))
     else:
         frame = _scoped(model.calls.filter(_in_period("started_at", filters)), "employee", filters)
-    return frame.select(
-        "started_at", "employee", "duration_s", "direction", "phone", "lead_id", "linked_by", "source"
+    frame = frame.select(
+        "started_at", "employee", "duration_s", "direction", "phone", "lead_id", "linked_by", "source", "call_id",
+        "recording",
     ).sort("started_at")
+    return frame if frame["recording"].is_not_null().any() else frame.drop("recording")
+
+
+# A recording a screen may open: a web address and nothing else (a `javascript:` or `file:` value stays text).
+RECORDING_LINK = r"(?i)^https?://\S+$"
+
+
+def recording_columns(calls_: pl.DataFrame) -> pl.DataFrame:
+    """`calls`' `recording` as a screen shows it: `recording_url` where it is a web link (Mango Office, UIS), to be
+    opened with a click, and `recording_id` otherwise (Sipuni), to be looked up in the telephony; a column with no
+    value is left out. `call_id` is left out where it only repeats the recording's id (Sipuni's `ID записи` is
+    both)."""
+    if "recording" not in calls_.columns:
+        return calls_
+    link = pl.col("recording").str.contains(RECORDING_LINK)
+    shown = calls_.with_columns(
+        pl.when(link).then(pl.col("recording")).alias("recording_url"),
+        pl.when(~link).then(pl.col("recording")).alias("recording_id"),
+    ).drop("recording")
+    repeats = shown.filter(pl.col("call_id").is_not_null() | pl.col("recording_id").is_not_null())
+    if not repeats.is_empty() and (repeats["call_id"] == repeats["recording_id"]).fill_null(False).all():
+        shown = shown.drop("call_id")
+    return shown.drop(c for c in ("recording_url", "recording_id") if shown[c].is_null().all())
 
 
 def hunter_meetings(model: Prepared, filters: Filters, mode: Mode = "cohort") -> pl.DataFrame:

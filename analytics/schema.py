@@ -47,6 +47,9 @@ CALLS = Table(
         Column("lead_id", pl.String()),
         Column("phone", pl.String()),
         Column("call_id", pl.String()),
+        # The call's recording as the telephony names it: a link (Mango Office, UIS) or an id (Sipuni), for the
+        # "listen to the calls" checks. Never counted in a metric.
+        Column("recording", pl.String()),
     ),
 )
 

@@ -186,13 +186,23 @@ if unpaid.is_empty():
     st.caption(v.t("s1_no_unpaid"))
 else:
     st.caption(v.t("s1_listen_caption", n=i18n.number(unpaid.height, v.lang)))
-    # records.calls leaves out the call's ID; it is what finds the recording in the telephony, so it is put back.
-    ids = v.data.model.calls.select("started_at", "employee", "duration_s", "lead_id", "call_id").unique(
-        ["started_at", "employee", "duration_s", "lead_id"], keep="first")
-    to_listen = records.calls(v.data.model, mine.filters(), "held_unpaid").join(
-        ids, on=["started_at", "employee", "duration_s", "lead_id"], how="left")
-    _widgets.records_table(to_listen, v.lang, name=f"calls_to_listen_{who}", height=260)
-    st.caption(v.t("s1_no_recording"))
+    # The recording a click away where the call log links it (Mango Office, UIS), its id where it names it (Sipuni).
+    to_listen = records.calls(v.data.model, mine.filters(), "held_unpaid")
+    shown = records.recording_columns(to_listen)
+    listen_config = {}
+    for column, dtype in shown.schema.items():
+        label = v.t(f"col_{column}") if f"col_{column}" in i18n.STRINGS else column
+        if column == "recording_url":
+            listen_config[column] = st.column_config.LinkColumn(label, display_text=v.t("recording_open"),
+                                                                help=v.t("recording_open_help"))
+        elif isinstance(dtype, pl.Datetime):
+            listen_config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
+        else:
+            listen_config[column] = st.column_config.Column(label)
+    st.dataframe(shown, hide_index=True, width="stretch", height=260, column_config=listen_config)
+    _widgets.downloads(to_listen, f"calls_to_listen_{who}", v.lang)
+    st.caption(v.t("s1_recording_links") if "recording_url" in shown.columns
+               else v.t("s1_recording_ids") if "recording_id" in shown.columns else v.t("s1_no_recording"))
 
 # Where their leads come from.
 st.subheader(v.t("source_mix"))

@@ -29,8 +29,8 @@ MEETING_FIELDS = (
 )
 CALL_ENDS = ("caller", "callee", "caller_channel", "callee_channel")
 FIELDS: dict[FileKind, tuple[str, ...]] = {
-    "calls": ("started_at", "employee", "duration_s", "direction", "lead_id", "phone", "call_id", *CALL_ENDS,
-              "disposition"),
+    "calls": ("started_at", "employee", "duration_s", "direction", "lead_id", "phone", "call_id", "recording",
+              *CALL_ENDS, "disposition"),
     "leads": (
         "lead_id", "created_at", "employee", "source", "is_target", "phone", "stage", *MEETING_FIELDS,
         "paid_at", "closed_at", "amount",
@@ -53,6 +53,11 @@ STAND_INS: dict[FileKind, dict[str, tuple[str, ...]]] = {
 # Fields several columns may fill, row by row, in the order of their aliases (amoCRM has both `utm_source` and
 # `Источник`, either may be empty; a CRM fills any of its phone columns; a CDR has `linkedid`, else `uniqueid`).
 COALESCED = frozenset({"source", "phone", "call_id"})
+# Sipuni's `ID записи` is the id of the call's recording (its API hands the recording out by it) and the only id
+# Sipuni writes for a call. It stays the call's id — the key a workspace knows the call by, so a Sipuni log imported
+# before this column existed is not doubled by importing it again — and, with no recording column of its own, it is
+# the recording's id too.
+RECORDING_AND_CALL_IDS = frozenset({"id записи"})
 
 # Normalised header → field, per kind, in order of preference (the first alias present wins).
 _COMMON = {
@@ -96,6 +101,11 @@ ALIASES: dict[FileKind, dict[str, tuple[str, ...]]] = {
         "phone": _COMMON["phone"],
         "call_id": ("id звонка", "идентификатор звонка", "call id", "call_id", "linkedid", "uniqueid", "unique id",
                     "id записи", "id"),
+        # Mango Office, UIS and others write a link to the recording; FreePBX's CDR the recording's file name
+        # (`recordingfile`); Sipuni an id (RECORDING_AND_CALL_IDS).
+        "recording": ("запись разговора", "ссылка на запись", "ссылка на запись разговора", "запись звонка",
+                      "запись", "файл записи", "recording url", "recording link", "record link", "record url",
+                      "recording", "record", "recordingfile", "recording file"),
         "caller": ("откуда", "кто звонил", "номер звонящего", "caller number", "caller", "calling number", "src",
                    "from", "call from", "cnum"),
         "callee": ("куда", "кому звонили", "номер назначения", "callee number", "callee", "called number", "dst",
@@ -282,6 +292,21 @@ def _checked_phone(sample: pl.DataFrame, mapping: dict[str, str | None], fallbac
         fallbacks.pop("phone", None)
 
 
+def _checked_recording(sample: pl.DataFrame, mapping: dict[str, str | None]) -> None:
+    """A column named like a recording must hold links or ids: a yes/no column (`Запись: да`) is not taken. Without
+    a recording column, Sipuni's `ID записи` (the call's id) is the recording's id as well."""
+    header = mapping.get("recording")
+    if header is not None:
+        filled = sample.select(pl.col(header).is_not_null().sum()).item()
+        flags = sample.select(values.boolean(pl.col(header)).is_not_null().sum()).item()
+        if filled and flags >= 0.9 * filled:
+            mapping["recording"] = None
+    call_id = mapping.get("call_id")
+    if mapping.get("recording") is None and call_id is not None and \
+            normalise_header(call_id) in RECORDING_AND_CALL_IDS:
+        mapping["recording"] = call_id
+
+
 def _satisfied(kind: FileKind, mapping: Mapping[str, str | None]) -> int:
     """How many required fields are found, counting a field whose stand-ins are there."""
     count = 0
@@ -309,6 +334,8 @@ def detect(raw: RawFile, kind: FileKind | None = None) -> Detection:
         mapping, fallbacks = _by_header(raw.headers, candidate, filled)
         if "phone" in mapping:
             _checked_phone(sample, mapping, fallbacks)
+        if "recording" in mapping:
+            _checked_recording(sample, mapping)
         named = {f for f, h in mapping.items() if h}
         mapping = _by_content(sample, raw.headers, candidate, mapping)
         required = _satisfied(candidate, mapping)
