@@ -1347,7 +1347,7 @@ STRINGS.update({
                                 "{table}: {n} repeated {field} row(s); the last row of each lead was kept"),
     "importer_duplicate_calls": ("{table}: отброшено повторов по полю {field}: {n}",
                                  "{table}: {n} duplicate {field} row(s) dropped"),
-    "importer_orphan_meetings": ("{table}: {n} {n@meetings} ссылаются на лид, которого нет в файле сделок",
+    "importer_orphan_meetings": ("{table}: у {n} {n@meetings:gen} лида нет в файле сделок",
                                  "{table}: {n} meeting(s) refer to a lead that is not in the leads file"),
     # ---- a file that cannot be read at all (BadFile)
     "importer_too_large": (

@@ -16,9 +16,10 @@ import polars as pl
 import pytest
 
 from analytics import i18n
-from analytics.importing.pipeline import Upload, import_one
+from analytics.importing.pipeline import Upload, import_files, import_one
 from analytics.importing.reading import BadFile
 from analytics.importing.report import NOTED, REJECTED, SKIPPED, VALUE_IGNORED
+from analytics.model import prepare
 from pages import _pages, _settings
 from tests.conftest import open_screen
 from tests.hostile.make_corpus import LEAD_ROWS, VALID_LEADS_FILE, cases, leads_csv
@@ -129,6 +130,33 @@ def test_an_english_screen_shows_the_importer_texts_as_they_are(importer_texts) 
 ])
 def test_hand_checked_renderings(english: str, russian: str) -> None:
     assert i18n.importer_text(english, "ru") == russian
+
+
+def test_the_warnings_of_the_combined_tables_read_in_russian() -> None:
+    """analytics/model.py warns about repeated leads, calls logged twice and meetings of unknown leads."""
+    leads = ("lead_id,created_at,employee,source\nL1,2026-10-01 10:00:00,Вера,google\n"
+             "L1,2026-10-02 10:00:00,Вера,google\n")
+    calls = "started_at,employee,duration_s,call_id\n2026-10-01 09:00:00,Вера,65,k1\n"
+    meetings = ("meeting_id,lead_id,booked_at,setter\nm1,L1,2026-10-01 16:00:00,Вера\n"
+                "m1,L1,2026-10-01 16:00:00,Вера\nm2,L9,2026-10-02 16:00:00,Вера\n")
+    uploads = [Upload("leads.csv", leads.encode(), "leads"), Upload("a.csv", calls.encode(), "calls"),
+               Upload("b.csv", calls.encode(), "calls"), Upload("meetings.csv", meetings.encode(), "meetings")]
+    warnings = prepare(import_files(uploads).dataset).warnings
+    assert i18n.importer_texts(warnings, "ru") == [
+        "Сделки / лиды: 1 строка с повторным значением поля «ID лида»; у каждого лида оставлена последняя строка",
+        "Журнал звонков: отброшено повторов по полю «ID звонка»: 1",
+        "Встречи: отброшено повторов по полю «ID встречи»: 1",
+        "Встречи: у 1 встречи лида нет в файле сделок"]
+
+
+def test_each_importer_template_says_the_same_values_in_both_languages() -> None:
+    """A Russian template must use exactly the values its English pattern captures (an agreeing noun `{n@rows}`
+    is the value `n` again)."""
+    names = re.compile(r"\{(\w+)(?:@\w+(?::gen)?)?\}")
+    templates = {key: pair for key, pair in i18n.STRINGS.items() if key.startswith(i18n.IMPORTER)}
+    assert len(templates) >= 60
+    for key, (russian, english) in templates.items():
+        assert set(names.findall(russian)) == set(names.findall(english)), key
 
 
 def test_a_text_no_template_knows_is_shown_as_it_is() -> None:
