@@ -820,8 +820,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "recording_open": ("слушать", "listen"),
     "recording_open_help": ("Открывает запись в телефонии (может понадобиться вход в её кабинет).",
                             "Opens the recording in the telephony (you may have to log in there)."),
-    "s1_recording_links": ("«Слушать» открывает запись разговора в телефонии.",
-                           "“Listen” opens the call's recording in the telephony."),
+    "s1_recording_links": ("Ссылка «слушать» открывает запись разговора в телефонии.",
+                           "The “listen” link opens the call's recording in the telephony."),
     "s1_recording_ids": ("Запись разговора находится в телефонии по «ID записи».",
                          "Find the call's recording in the telephony by its “Recording ID”."),
 }

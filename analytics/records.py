@@ -84,10 +84,10 @@ RECORDING_LINK = r"(?i)^https?://\S+$"
 
 
 def recording_columns(calls_: pl.DataFrame) -> pl.DataFrame:
-    """`calls`' `recording` as a screen shows it: `recording_url` where it is a web link (Mango Office, UIS), to be
-    opened with a click, and `recording_id` otherwise (Sipuni), to be looked up in the telephony; a column with no
-    value is left out. `call_id` is left out where it only repeats the recording's id (Sipuni's `ID записи` is
-    both)."""
+    """`calls`' `recording` as a screen shows it, right after the call's start (seen even on a phone): `recording_url`
+    where it is a web link (Mango Office, UIS), to be opened with a click, and `recording_id` otherwise (Sipuni,
+    FreePBX), to be looked up in the telephony. A column with no value is left out, and so is `call_id` where it
+    only repeats the recording's id (Sipuni's `ID записи` is both)."""
     if "recording" not in calls_.columns:
         return calls_
     link = pl.col("recording").str.contains(RECORDING_LINK)
@@ -95,10 +95,13 @@ def recording_columns(calls_: pl.DataFrame) -> pl.DataFrame:
         pl.when(link).then(pl.col("recording")).alias("recording_url"),
         pl.when(~link).then(pl.col("recording")).alias("recording_id"),
     ).drop("recording")
-    repeats = shown.filter(pl.col("call_id").is_not_null() | pl.col("recording_id").is_not_null())
-    if not repeats.is_empty() and (repeats["call_id"] == repeats["recording_id"]).fill_null(False).all():
-        shown = shown.drop("call_id")
-    return shown.drop(c for c in ("recording_url", "recording_id") if shown[c].is_null().all())
+    if "call_id" in shown.columns:
+        repeats = shown.filter(pl.col("call_id").is_not_null() | pl.col("recording_id").is_not_null())
+        if (repeats["call_id"] == repeats["recording_id"]).fill_null(False).all():  # also when no call has an id
+            shown = shown.drop("call_id")
+    shown = shown.drop(c for c in ("recording_url", "recording_id") if shown[c].is_null().all())
+    first = [c for c in ("started_at", "recording_url", "recording_id") if c in shown.columns]
+    return shown.select(*first, pl.exclude(first))
 
 
 def hunter_meetings(model: Prepared, filters: Filters, mode: Mode = "cohort") -> pl.DataFrame:

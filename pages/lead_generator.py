@@ -199,7 +199,8 @@ else:
             listen_config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
         else:
             listen_config[column] = st.column_config.Column(label)
-    st.dataframe(shown, hide_index=True, width="stretch", height=260, column_config=listen_config)
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(260, 35 * (shown.height + 1) + 3),
+                 column_config=listen_config)
     _widgets.downloads(to_listen, f"calls_to_listen_{who}", v.lang)
     st.caption(v.t("s1_recording_links") if "recording_url" in shown.columns
                else v.t("s1_recording_ids") if "recording_id" in shown.columns else v.t("s1_no_recording"))

@@ -22,6 +22,7 @@ from analytics.model import prepare
 from analytics.workspace import Workspace
 from pages._dataset import default_workspace
 from tests.conftest import open_screen
+from tests.fixtures.make_fixtures import SIPUNI_HEADER
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 MANGO, UIS = "mango_office_calls.csv", "uis_calls.csv"
@@ -155,9 +156,9 @@ def test_links_and_ids_are_shown_apart() -> None:
         "recording": ["https://pbx.example/r/1.mp3", "HTTP://PBX.EXAMPLE/R/2", "javascript:alert(1)", None],
     })
     shown = records.recording_columns(calls)
-    assert shown.columns == ["call_id", "recording_url", "recording_id"]
-    assert shown.rows() == [("1", "https://pbx.example/r/1.mp3", None), ("2", "HTTP://PBX.EXAMPLE/R/2", None),
-                            ("3", None, "javascript:alert(1)"), ("4", None, None)]
+    assert shown.columns == ["recording_url", "recording_id", "call_id"]
+    assert shown.rows() == [("https://pbx.example/r/1.mp3", None, "1"), ("HTTP://PBX.EXAMPLE/R/2", None, "2"),
+                            (None, "javascript:alert(1)", "3"), (None, None, "4")]
 
 
 def test_an_id_that_only_repeats_the_calls_id_is_shown_once() -> None:
@@ -165,7 +166,9 @@ def test_an_id_that_only_repeats_the_calls_id_is_shown_once() -> None:
     assert records.recording_columns(sipuni).rows(named=True) == [
         {"recording_id": "a1"}, {"recording_id": None}, {"recording_id": "a3"}]
     links = pl.DataFrame({"call_id": ["a1"], "recording": ["https://pbx.example/a1"]})
-    assert records.recording_columns(links).columns == ["call_id", "recording_url"]
+    assert records.recording_columns(links).columns == ["recording_url", "call_id"]
+    no_ids = pl.DataFrame({"call_id": [None, None], "recording": ["https://pbx.example/1", None]})
+    assert records.recording_columns(no_ids).columns == ["recording_url"]  # Mango writes no call id
     without = pl.DataFrame({"call_id": ["a1"]})
     assert records.recording_columns(without).equals(without)
 
@@ -187,6 +190,9 @@ def test_the_listen_table_links_the_recordings(calls_name: str, lang: str, link:
                                                  Upload(calls_name, (REAL / calls_name).read_bytes())])
     at = open_screen("lead_generator", lang, person=BELOVA, f_period="all")
     frame, config = listen_table(at)
+    # The link right after the call's start; no empty call id column (the log has none).
+    assert frame.columns == ["started_at", "recording_url", "employee", "duration_s", "direction", "phone", "lead_id",
+                             "linked_by", "source"]
     assert frame["lead_id"].to_list() == ["L1", "L1"]
     assert frame["recording_url"].to_list() == [link, None]
     assert "recording_id" not in frame.columns
@@ -195,3 +201,21 @@ def test_the_listen_table_links_the_recordings(calls_name: str, lang: str, link:
     assert column["label"] == i18n.t("col_recording_url", lang)
     assert i18n.t("s1_recording_links", lang) in [c.value for c in at.caption]
     assert i18n.t("s1_no_recording", lang) not in [c.value for c in at.caption]
+
+
+def test_the_listen_table_shows_a_recording_id_as_text() -> None:
+    """A Sipuni log: `ID записи` is shown once, as the recording's id (text, not a link); the caption says to look
+    it up in the telephony."""
+    sipuni = "".join(f"{line};;\n" for line in (
+        SIPUNI_HEADER,
+        "Исходящий;Отвечен;05.10.2026 10:02:11;Основная;997;79165550101;Белова Анна;130;125;5;;c0ffee01;;;;",
+        "Исходящий;Не отвечен;06.10.2026 09:40:00;Основная;997;79165550101;Белова Анна;30;;;;;;;;",
+        "Исходящий;Отвечен;06.10.2026 15:20:00;Основная;998;79165550104;Орлов Борис;185;180;5;;c0ffee05;;;;",
+    )).encode()
+    Workspace(default_workspace()).import_uploads([Upload("deals.csv", DEALS.encode()),
+                                                     Upload("sipuni.csv", sipuni)])
+    at = open_screen("lead_generator", "ru", person=BELOVA, f_period="all")
+    table = next(pl.from_pandas(d.value) for d in at.dataframe if "recording_id" in d.value.columns)
+    assert table.columns[:2] == ["started_at", "recording_id"] and "call_id" not in table.columns
+    assert table.select("lead_id", "duration_s", "recording_id").rows() == [("L1", 125, "c0ffee01"), ("L1", 0, None)]
+    assert i18n.t("s1_recording_ids", "ru") in [c.value for c in at.caption]
