@@ -10,7 +10,7 @@ from functools import cached_property
 import polars as pl
 
 from analytics import schema
-from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, convert
+from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, conformed, convert
 from analytics.importing.mapping import MEETING_FIELDS, FileKind, apply_overrides, detect, signature
 from analytics.importing.reading import BadFile, read_raw
 
@@ -105,8 +105,9 @@ def combine(files: Sequence[FileImport]) -> schema.Dataset:
     for imported in files:
         for name, frame in imported.tables.items():
             tables[name].append(frame)
-    stacked = {name: pl.concat(frames) if frames else None for name, frames in tables.items()}
-    return schema.Dataset.from_frames(**stacked)
+    # Each table is conformed by `convert` already; conforming the stack again would copy its text columns.
+    return schema.Dataset(**{name: conformed(pl.concat(frames), name) if frames else schema.empty(name)
+                             for name, frames in tables.items()})
 
 
 def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY, isolated: bool = False) -> Bundle:

@@ -59,6 +59,16 @@ def blank(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.is_in(_EMPTY_SPELLINGS)).then(None).otherwise(text)
 
 
+def unchanged_by_blank(column: pl.Series) -> bool:
+    """Whether `blank` would give the column back as it is: text with no placeholder for "nothing" in it."""
+    return column.dtype == pl.String and not column.is_in(_EMPTY_SPELLINGS).any()
+
+
+def unchanged_by_identifier(column: pl.Series) -> bool:
+    """Whether `identifier` would give the column back as it is (no placeholder, no spreadsheet `.0`)."""
+    return unchanged_by_blank(column) and not column.str.ends_with(".0").any()
+
+
 def _date_text(expr: pl.Expr, offsets: bool = True) -> pl.Expr:
     """ISO-8601 with `Z` or an offset keeps its wall-clock time: times are local and never converted (SPEC §2).
     The regular expression costs a second on 2 M rows, so a column without offsets is spared it."""
