@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from analytics.importing import reading, values
-from analytics.importing.converting import FileImport, _all_distinct
+from analytics.importing.converting import FileImport, _aligned, _all_distinct, conformed
 from analytics.importing.mapping import FileKind
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile
@@ -219,3 +219,40 @@ def leads_file(draw: st.DrawFn) -> bytes:
 @given(leads_file())
 def test_generated_leads_files_are_the_same_both_ways(content: bytes) -> None:
     assert_same(content, "leads.csv")
+
+
+# ---- a file big enough for the few-values lookup and the columns taken as read ------------------------------------
+
+def test_a_thousand_calls_with_few_distinct_values_hand_checked() -> None:
+    """1 200 calls: durations 30/60/90 and two directions take the lookup of distinct values; phones and ids have no
+    placeholder and are taken as read. Odd rows: an empty talk time (a call of 0 s), a `1:05` (65 s), a `-` phone
+    (left empty), a `.0` id (`5000.0` → `5000`)."""
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Анна,{(30, 60, 90)[i % 3]},{('in', 'out')[i % 2]},,"
+            f"7900{i:07d},{i}" for i in range(1200)]
+    rows[10] = "2025-01-11T10:00:00.000000,Анна,,in,,79000000010,10"
+    rows[11] = "2025-01-12T10:00:00.000000,Анна,1:05,out,,79000000011,11"
+    rows[12] = "2025-01-13T10:00:00.000000,Анна,30,in,,-,12"
+    rows[13] = "2025-01-14T10:00:00.000000,Анна,60,out,,79000000013,5000.0"
+    content = "\n".join([CALLS_HEADER, *rows, ""]).encode()
+    result = assert_same(content, "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    calls = result.tables["calls"]
+    # 1 200 rows of 30/60/90 s sum to 400 × 180 = 72 000 s; row 10 had 60 s → 0, row 11 90 s → 65, row 12 30 s.
+    assert calls["duration_s"].sum() == 72_000 - 60 - 90 + 65
+    assert calls.filter(pl.col("direction") == "in").height == 600
+    assert calls["phone"].null_count() == 1
+    assert calls["call_id"].to_list()[13] == "5000"
+    assert result.issues.height == 0
+
+
+def test_chunks_aligned_without_changing_a_value() -> None:
+    text = pl.concat([pl.Series("a", ["x", "y"]), pl.Series("a", ["z"])])  # chunks of 2 and 1
+    number = pl.Series("b", [1, 2, 3])  # one chunk
+    frame = pl.DataFrame([text, number])
+    aligned = _aligned(frame)
+    assert [len(c) for c in aligned["b"].get_chunks()] == [2, 1]
+    assert aligned.rows() == [("x", 1), ("y", 2), ("z", 3)]
+    assert_frame_equal(conformed(pl.DataFrame({"lead_id": ["1"], "paid_at": [datetime(2025, 1, 1)]}), "payments"),
+                       pl.DataFrame({"lead_id": ["1"], "paid_at": [datetime(2025, 1, 1)], "amount": [None]},
+                                    schema={"lead_id": pl.String, "paid_at": pl.Datetime("us"),
+                                            "amount": pl.Float64}))
