@@ -172,11 +172,18 @@ class Download:
         return self.row_formats is not None
 
 
+METRIC_PART = re.compile("_(" + "|".join(sorted(map(re.escape, BY_KEY), key=len, reverse=True)) + ")(?=_|$)")
+
+
 def file_title(name: str, lang: i18n.Lang) -> str:
-    """`leaderboard` → `лидорубы` / `lead-generators`; `months_Соколов` → `по_месяцам_Соколов`; unknown names stay."""
+    """`leaderboard` → `лидорубы` / `lead-generators`; `months_Соколов` → `по_месяцам_Соколов`;
+    `hunters_payments_by_month` → `хантеры_Оплаты_по_месяцам` (a metric's key in a name is written as its title).
+    A name of no known table stays as it is."""
     for stem in FILE_STEMS:
         if name == stem or name.startswith(stem + "_"):
-            return i18n.t(f"file_{stem}", lang) + name[len(stem):]
+            rest = METRIC_PART.sub(lambda m: "_" + metric(m.group(1)).label(lang), name[len(stem):])
+            rest = re.sub(r"_by_month$", "_" + i18n.t("file_months", lang), rest)
+            return i18n.t(f"file_{stem}", lang) + rest
     return name
 
 
@@ -349,7 +356,9 @@ def kpi(column, key: str, current: float | None, previous: float | None, lang: i
 #   spaces, so "12 314 000" never breaks inside).
 KPI_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > '
            '[data-testid="stElementContainer"] > [data-testid="stMetric"])')
+LAYOUT_MARK = "sales-floor layout rules"
 LAYOUT_CSS = f"""<style>
+/* {LAYOUT_MARK} */
 @media (min-width: 640px) and (max-width: 1279.98px) {{
   {KPI_ROW} {{ flex-wrap: wrap; row-gap: 1rem; }}
   {KPI_ROW} > [data-testid="stColumn"] {{

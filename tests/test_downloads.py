@@ -54,6 +54,9 @@ def test_the_csv_has_the_screens_titles_in_the_apps_language(lang: str, header: 
     ("issues_0", "ru", OCTOBER, BOARD, "замечания_импорта_0"),  # an import's report is of no period
     ("Сравнение лидорубов_2026-10-01_2026-10-31", "ru", OCTOBER, BOARD, "Сравнение лидорубов_2026-10-01_2026-10-31"),
     ("something_new", "en", None, BOARD, "something_new"),
+    # a metric's key inside a name is written as the screen names the metric
+    ("hunters_conv_held_to_paid_by_month", "ru", OCTOBER, BOARD, "хантеры_Проведение → оплата_по_месяцам_2026-10"),
+    ("below_plan_calls_60s", "en", OCTOBER, BOARD, "below-plan_Calls ≥ 60 s_2026-10"),
 ])
 def test_the_file_name_says_what_and_which_period(name: str, lang: str, period: tuple[date, date] | None,
                                                   frame: pl.DataFrame, expected: str) -> None:
