@@ -113,10 +113,12 @@ def _wait(pid: int, stderr_pipe: int, seconds: float) -> tuple[int | None, bytes
     """The child's exit code (negative: the signal that killed it; None: out of time, killed) and its stderr.
 
     Reads the pipe while the child runs (a full pipe would block it) until the child has exited, watched through
-    a pidfd, so that a grandchild that kept the pipe open cannot hold the parent.
+    a pidfd, so that neither a grandchild that kept the pipe open nor a child that closed it early can hold the
+    parent past the wall clock. Without pidfds (not Linux) the end of the pipe stands for the end of the child.
     """
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
+    os.set_blocking(stderr_pipe, False)
     try:
         exited: int | None = os.pidfd_open(pid)
     except (AttributeError, OSError):
@@ -126,23 +128,27 @@ def _wait(pid: int, stderr_pipe: int, seconds: float) -> tuple[int | None, bytes
             selector.register(stderr_pipe, selectors.EVENT_READ)
             if exited is not None:
                 selector.register(exited, selectors.EVENT_READ)
-            reading = True
-            while reading:
+            pipe_open = True
+            while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
                     return None, b"".join(chunks)
-                for key, _ in selector.select(left):
-                    if key.fd == stderr_pipe:
-                        data = os.read(stderr_pipe, 1 << 16)
+                ready = {key.fd for key, _ in selector.select(left)}
+                if pipe_open and stderr_pipe in ready:
+                    data = _read_available(stderr_pipe)
+                    if data:
                         chunks.append(data)
-                        reading = reading and bool(data)
-                    else:  # the child has exited: what it wrote is in the pipe
-                        os.set_blocking(stderr_pipe, False)
-                        while data := _read_available(stderr_pipe):
-                            chunks.append(data)
-                        reading = False
+                    elif data == b"":  # every writer has closed it
+                        selector.unregister(stderr_pipe)
+                        pipe_open = False
+                        if exited is None:
+                            break
+                if exited is not None and exited in ready:  # the child has exited: what it wrote is in the pipe
+                    while pipe_open and (data := _read_available(stderr_pipe)):
+                        chunks.append(data)
+                    break
     finally:
         if exited is not None:
             os.close(exited)
@@ -150,11 +156,12 @@ def _wait(pid: int, stderr_pipe: int, seconds: float) -> tuple[int | None, bytes
     return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
-def _read_available(descriptor: int) -> bytes:
+def _read_available(descriptor: int) -> bytes | None:
+    """What the pipe holds now: data, b"" at its end, None when nothing is there yet."""
     try:
         return os.read(descriptor, 1 << 16)
     except BlockingIOError:
-        return b""
+        return None
 
 
 def supervise(argv: Sequence[str], limits: Limits) -> int:

@@ -124,6 +124,18 @@ def test_a_hung_child_is_stopped_by_the_wall_clock() -> None:
     assert time.monotonic() - started < 20
 
 
+def test_a_child_that_closed_its_stderr_and_hangs_is_stopped_by_the_wall_clock() -> None:
+    started = time.monotonic()
+    done = supervised("""
+        import os, time
+        def main(argv):
+            os.close(2)
+            time.sleep(60)
+    """, "metrics", "--leads", "deals.csv", SALES_FLOOR_TIME_LIMIT_S="1")
+    assert (done.returncode, done.stderr) == (2, f"error: {too_large('deals.csv', 'time: 1 s')}\n")
+    assert time.monotonic() - started < 20
+
+
 def test_a_grandchild_holding_the_stderr_pipe_does_not_hold_the_supervisor() -> None:
     started = time.monotonic()
     done = supervised("""
