@@ -23,6 +23,12 @@ CALENDAR_FRAME_PX = 110  # title, the dates written at -60°, the axis title
 FUNNEL_FRAME_PX = 70  # title, the count axis and its title
 
 
+def top_legend() -> alt.Legend:
+    """A legend above the chart in two columns: in one row a person's name and "Floor average" ran off a phone's
+    screen (390 px); a name longer than a column is shortened with "…" rather than cut by the edge."""
+    return alt.Legend(orient="top", columns=2, labelLimit=170)
+
+
 def rows_height(rows: int, frame: int, row: int = ROW_PX) -> int:
     """The height of a chart of `rows` bands: every band `row` px, plus the `frame` its title and axes take."""
     return row * max(rows, 1) + frame
@@ -86,7 +92,7 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
         yOffset=alt.YOffset(f"{group}:N"),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
         # The first group (the person, or the first metric) gets the strong colour, whatever the alphabet says.
-        color=alt.Color(f"{group}:N", title=group_title, legend=alt.Legend(orient="top", labelLimit=320),
+        color=alt.Color(f"{group}:N", title=group_title, legend=top_legend(),
                         scale=alt.Scale(domain=frame[group].unique(maintain_order=True).to_list(),
                                         range=[BLUE, GREY, "#E69F00", "#7B61FF"])),
         tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{group}:N", title=group_title),
@@ -172,7 +178,7 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
         y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200)),
         yOffset=alt.YOffset("who:N", sort=people),
         color=alt.Color("who:N", title=labels["who"], sort=people, scale=alt.Scale(domain=people, range=colours),
-                        legend=alt.Legend(orient="top", labelLimit=260)),
+                        legend=top_legend()),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
@@ -218,7 +224,7 @@ def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_t
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("month:O", title=labels["month"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
-        color=alt.Color(f"{series}:N", title=labels[series], legend=alt.Legend(orient="top", labelLimit=320),
+        color=alt.Color(f"{series}:N", title=labels[series], legend=top_legend(),
                         scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month:O", title=labels["month"]),
                  alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)],

@@ -135,3 +135,16 @@ def test_the_funnel_gives_every_step_its_row() -> None:
     spec = _charts.funnel(steps, "Funnel", "Count", "Step", "Label").to_dict()
     assert spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False
     assert spec["height"] == 4 * 36 + 70  # was 200 whatever the steps: 4 steps fit, 8 were squeezed
+
+
+def test_legends_above_a_chart_wrap_to_fit_a_phone() -> None:
+    """One row of legend entries ran off a 390 px screen ("Волков Алексей  Отде…"): two columns, then new rows."""
+    bars = _charts.grouped_bars(pl.DataFrame({"c": ["a", "a"], "g": ["Волков Алексей", "Отдел"], "v": [0.1, 0.2]}),
+                                "c", "g", "v", "", "Value", "Category", "Group").to_dict()
+    people = _charts.rates_by_person(PEOPLE_RATES, "", "Rate", PEOPLE_LABELS).to_dict()
+    lines = _charts.lines_by_month(pl.DataFrame({"hunter": ["A"], "month": ["2026-10"], "meetings_held": [129]}),
+                                   "hunter", "meetings_held", "Held", "Held", {"hunter": "Hunter", "month": "Month"},
+                                   percent=False).to_dict()
+    for legend in (bars["encoding"]["color"]["legend"], people["layer"][0]["encoding"]["color"]["legend"],
+                   lines["encoding"]["color"]["legend"]):
+        assert legend == {"columns": 2, "labelLimit": 170, "orient": "top"}
