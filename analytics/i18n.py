@@ -824,6 +824,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "The “listen” link opens the call's recording in the telephony."),
     "s1_recording_ids": ("Запись разговора находится в телефонии по «ID записи».",
                          "Find the call's recording in the telephony by its “Recording ID”."),
+    # --- T5: the last English and raw codes on the Russian screens
+    "person_not_set": ("не указан", "not set"),
 }
 
 
@@ -1238,6 +1240,21 @@ def source_label(value: str | None, lang: Lang) -> str:
     from analytics.normalize import UNKNOWN_SOURCE
 
     return t("source_not_set", lang) if value is None or value == UNKNOWN_SOURCE else value
+
+
+# --- T5: the employee of leads from a file with no responsible person reads as "not set" in the screen's language;
+# the stored value (importing.converting.NOT_SET, bilingual so that a download or the CLI reads in either) stays.
+def person_label(value: str, lang: Lang) -> str:
+    """A person as the screens name them: converting.NOT_SET reads "не указан" / "not set", anyone else as written."""
+    from analytics.importing.converting import NOT_SET
+
+    return t("person_not_set", lang) if value == NOT_SET else value
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter upper-case: a sentence that opens with a month (`октябрь 2026 против…`) or
+    another lower-case word starts as a sentence does. The rest is left as it is (names, `п.п.`, `≥ 60 s`)."""
+    return text[:1].upper() + text[1:]
 
 
 # ---- T3: the importer's texts, the navigation and the settings' sentences in Russian (issue 13 item 12) --------

@@ -30,6 +30,7 @@ import streamlit as st
 
 from analytics import i18n, people, settings
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files, provided_tables
+from analytics.maturity import mature_facts
 from analytics.metrics import Mode, facts
 from analytics.model import Prepared, prepare, span
 from analytics.periods import data_end
@@ -214,6 +215,14 @@ def load_model(key: str, aliases_json: str, _bundle: Bundle) -> Prepared:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_facts(key: str, mode: Mode, min_call_seconds: int, _model: Prepared) -> pl.DataFrame:
     return facts(_model, mode, min_call_seconds)
+
+
+# The meetings' mature part (analytics/maturity.py) is an aggregate — a row per day, person, source and hunter, not
+# per meeting — so st.cache_data's copy of it is cheap next to building it (every screen that judges a cohort asks
+# for it on every run); keyed like load_facts, by the data's key, and by the day the data end and the payment window.
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_mature(key: str, last_day: date, window_days: int, _model: Prepared) -> pl.DataFrame:
+    return mature_facts(_model, last_day, window_days)
 
 
 def aliases() -> dict[str, dict[str, str]]:

@@ -155,7 +155,8 @@ def scope(data: _dataset.Loaded, lang: i18n.Lang) -> Scope:
             period = Period(*whole)
         else:
             period = preset(name, data.last_day, data.first_day, _settings.working_days())
-        people = st.multiselect(tr("employees"), data.employees, key=PEOPLE, placeholder=tr("all"))
+        people = st.multiselect(tr("employees"), data.employees, key=PEOPLE, placeholder=tr("all"),
+                                format_func=lambda p: i18n.person_label(p, lang))
         sources = st.multiselect(tr("sources"), data.sources, key=SOURCES, placeholder=tr("all"),
                                  format_func=lambda s: i18n.source_label(s, lang))
         mode = st.radio(tr("mode"), MODES, key=MODE, format_func=lambda m: tr(f"mode_{m}"), horizontal=True)

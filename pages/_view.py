@@ -7,7 +7,7 @@ The entrypoint (app.py) builds one View per run, before the page runs; a page ge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Literal
 
@@ -16,15 +16,18 @@ import streamlit as st
 
 from analytics import i18n
 from analytics.comparison import compare, month_over_month
-from analytics.maturity import judged_on_mature, judged_periods, mature_facts, sum_mature
+from analytics.importing.converting import NOT_SET
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, judged_on_mature, judged_periods, sum_mature
 from analytics.metrics import Filters, Mode, filter_facts
+from analytics.normalize import UNKNOWN_SOURCE
 from analytics.periods import Period, add_months, month_complete, month_end, month_start, pro_rata
 from analytics.scope import Scope, calls_split_by_source, metrics_table
 from pages import _dataset, _settings
-from pages._dataset import Loaded, load_facts
+from pages._dataset import Loaded, load_facts, load_mature
 from pages._widgets import escape
 
 VIEW = "_view"  # the session key of this run's View
+PERSON_COLUMNS = ("employee", "setter")  # the columns of a table that name a lead generator
 Grain = Literal["month", "week"]
 
 
@@ -63,10 +66,30 @@ class View:
     def t(self, key: str, **values: object) -> str:
         return i18n.t(key, self.lang, **values)
 
+    def person(self, name: str) -> str:
+        """A person as the screen names them: the employee "не указан / not set" (a file without a responsible
+        person) in the screen's language only (i18n.person_label); the stored name stays."""
+        return i18n.person_label(name, self.lang)
+
+    def named(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A table as the screen shows it: in its name columns (employee, setter, source) the employee "не указан /
+        not set" and the source `unknown` read in the screen's language (i18n.person_label, i18n.source_label).
+        Display only: look records up by the stored names, never by these."""
+        people = {NOT_SET: i18n.person_label(NOT_SET, self.lang)}
+        sources = {UNKNOWN_SOURCE: i18n.source_label(UNKNOWN_SOURCE, self.lang)}
+        return frame.with_columns(pl.col(column).replace(people if column in PERSON_COLUMNS else sources)
+                                  for column, dtype in frame.schema.items()
+                                  if column in (*PERSON_COLUMNS, "source") and dtype == pl.String)
+
     def md(self, key: str, **values: object) -> str:
         """The sentence `key` for Markdown: the words are the app's, every value (a name, a source, a file) is
         escaped, because file contents must be shown as text, never as links, images or HTML."""
         return i18n.t(key, self.lang, **{k: escape(v) for k, v in values.items()})
+
+    def month_name(self, month: str, case: i18n.Case = "nominative") -> str:
+        """A `YYYY-MM` month (a metrics table's `month`) in words inside a sentence: `ноябрь 2026` / `November
+        2026`, `case="genitive"` after «нет» (`ноября 2026`), never the code."""
+        return i18n.month_label(date(int(month[:4]), int(month[5:7]), 1), self.lang, case)
 
     def period_caption(self) -> str:
         start, end = self.period.start.strftime("%d.%m.%Y"), self.period.end.strftime("%d.%m.%Y")
@@ -97,8 +120,8 @@ class View:
 
     @cached_property
     def mature(self) -> pl.DataFrame:
-        """The meetings' cohort facts with their mature part (analytics/maturity.py), once per run."""
-        return mature_facts(self.data.model, self.data.last_day)
+        """The meetings' cohort facts with their mature part (analytics/maturity.py), built once per dataset."""
+        return load_mature(self.data.key, self.data.last_day, DEFAULT_PAYMENT_WINDOW_DAYS, self.data.model)
 
     def judge(self, now: pl.DataFrame, before: pl.DataFrame, by: tuple[str, ...] = (),
               scope: Scope | None = None) -> pl.DataFrame:
