@@ -12,7 +12,7 @@ from analytics import i18n, records
 from analytics.diagnostics import Finding, Report, diagnose, findings_text
 from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS
 from analytics.metrics import Filters
-from analytics.model import Prepared
+from analytics.model import UNKNOWN_HUNTER, Prepared
 from analytics.periods import add_months, last_complete_month, month_end, month_start
 from analytics.plans import DailyPlan, resolve_plans
 from analytics.registry import BY_KEY
@@ -64,7 +64,7 @@ def number_caption(v: _view.View, report: Report, finding: Finding) -> list[str]
     now = i18n.fmt(key, finding.current, v.lang)
     lines = []
     if finding.situation == "source_quality":  # against the other sources, not against last month
-        lines.append(v.md("versus_others", label=label, who=finding.who, now=now,
+        lines.append(v.md("versus_others", label=label, who=who_of(v, finding), now=now,
                           others=i18n.fmt(key, finding.previous, v.lang)))
     elif finding.previous is not None:
         lines.append(v.t("diag_caption_moved", label=label, before=i18n.fmt(key, finding.previous, v.lang), now=now,
@@ -75,6 +75,35 @@ def number_caption(v: _view.View, report: Report, finding: Finding) -> list[str]
         lines.append(v.t("diag_caption_plan", label=label, plan=i18n.fmt(key, finding.plan, v.lang), actual=now,
                          attainment=i18n.percent(attainment, v.lang)))
     return lines
+
+
+def shown_value(v: _view.View, name: str, value: object) -> object:
+    """A finding's value as the screen names it: a person not set, the source `unknown` and a meeting with no hunter
+    read "не указан" / "not set" in the screen's language (the report keeps the stored names), also inside a
+    clause (`Источник {source}`)."""
+    if isinstance(value, i18n.Clause):
+        return i18n.Clause(value.key, tuple((key, shown_value(v, key, x)) for key, x in value.values))
+    if isinstance(value, i18n.Listed):
+        return i18n.Listed(tuple(shown_value(v, name, part) for part in value.parts))
+    if not isinstance(value, str):
+        return value
+    if name == "source":
+        return i18n.source_label(value, v.lang)
+    if name == "hunter":
+        return v.t("hunter_not_set") if value == UNKNOWN_HUNTER else value
+    return v.person(value) if name in ("who", "employee") else value
+
+
+def message(v: _view.View, finding: Finding) -> str:
+    """The finding's sentence (Finding.message) with the names as the screen shows them (`shown_value`)."""
+    return i18n.finding_text(finding.template, {k: shown_value(v, k, x) for k, x in finding.values}, v.lang)
+
+
+def who_of(v: _view.View, finding: Finding) -> str:
+    """Whom a finding is about, as the screen names them: the floor, a person or a source."""
+    if finding.who is None:
+        return v.t("scope_floor")
+    return i18n.source_label(finding.who, v.lang) if finding.scope == "source" else v.person(finding.who)
 
 
 def worded_choices(lang: i18n.Lang, defaults: dict[str, str]) -> None:
@@ -117,8 +146,8 @@ report = cached_diagnosis(
 
 # Which month against which, counted how — next to the numbers, because the sidebar's period and mode do not apply.
 shown_month, shown_previous = month_of(report.month), month_of(report.previous_month)
-st.markdown("**" + v.t("diag_basis", month=i18n.month_label(shown_month, v.lang),
-                       previous=i18n.month_label(shown_previous, v.lang, "genitive")) + "**")
+st.markdown("**" + i18n.sentence(v.t("diag_basis", month=i18n.month_label(shown_month, v.lang),
+                                     previous=i18n.month_label(shown_previous, v.lang, "genitive"))) + "**")
 if v.mode != "cohort":
     st.caption(v.t("diag_mode_differs"))
 if (v.period.start, v.period.end) != (shown_month, month_end(shown_month)):
@@ -139,9 +168,9 @@ for column, severity in zip(cols, counts, strict=True):
 month_words = {"month": i18n.month_label(shown_month, v.lang),
                "previous": i18n.month_label(shown_previous, v.lang, "genitive")}  # «против сентября»
 if not report.findings:
-    st.success(v.t("diag_nothing", **month_words), icon=":material/check_circle:")
+    st.success(i18n.sentence(v.t("diag_nothing", **month_words)), icon=":material/check_circle:")
 else:
-    st.markdown(v.t("diag_sentence", n=len(report.findings), high=counts["high"], **month_words))
+    st.markdown(i18n.sentence(v.t("diag_sentence", n=len(report.findings), high=counts["high"], **month_words)))
 
 scopes = ("all", "floor", "employee", "source")
 shown_scope = st.segmented_control(v.t("diag_scope"), scopes, key=SCOPE, format_func=lambda s: v.t(f"scope_{s}"))
@@ -151,11 +180,10 @@ for index, finding in enumerate(report.findings):
         continue
     with st.container(border=True):
         head, badge = st.columns([6, 1])
-        who = finding.who or v.t("scope_floor")
-        head.markdown(f"**{_widgets.escape(who)}** · {v.t('situation_' + finding.situation)}")
+        head.markdown(f"**{_widgets.escape(who_of(v, finding))}** · {v.t('situation_' + finding.situation)}")
         badge.badge(v.t(f"severity_{finding.severity}"), icon=SEVERITY_ICON[finding.severity],
                     color=SEVERITY_COLOR[finding.severity])
-        st.markdown(_widgets.escape(finding.message(v.lang)))
+        st.markdown(_widgets.escape(message(v, finding)))
         for line in number_caption(v, report, finding):
             st.caption(line)
         spec = finding.records
@@ -167,6 +195,7 @@ for index, finding in enumerate(report.findings):
                 frame = records.meetings(model, scope, spec.only)
             else:
                 frame = records.calls(model, scope, spec.only) if spec.kind == "calls" else records.leads(model, scope)
+            frame = v.named(frame)  # display only: the person not set and the source `unknown` in words
             st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)) + " · " + v.t(f"records_{spec.only}"))
             _widgets.records_table(frame, v.lang, name=f"finding_{index}", height=260)
 

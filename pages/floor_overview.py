@@ -34,7 +34,7 @@ if "meetings" not in v.data.bundle.available:
     people = v.metrics(("employee",)).select("employee", "calls_60s", "minutes_on_line", "calls_total").sort(
         "calls_60s", descending=True)
     st.subheader(v.t("leaderboard"))
-    _widgets.metric_table(people, v.lang, name="calls_by_person")
+    _widgets.metric_table(v.named(people), v.lang, name="calls_by_person")
     v.calls_note()
     _widgets.definitions(("calls_60s", "minutes_on_line", "calls_total"), v.lang)
     st.stop()
@@ -128,16 +128,17 @@ worse = board.select("employee").join(
     changes.filter(pl.col("metric").is_in(main_columns)).pivot("metric", index="employee", values="worse"),
     on="employee", how="left",
 ).select(pl.exclude("employee").fill_null(False))
-before_columns = {column: ColumnSpec.of_metric(key, v.lang, v.t("previous") + " · " + metric(key).label(v.lang))
+before_columns = {column: ColumnSpec.of_metric(key, v.lang, v.t("previous_column", metric=metric(key).label(v.lang)))
                   for column, key in (("held_before", "meetings_held"), ("payments_before", "payments"))}
-event = _widgets.metric_table(board.select(main_columns), v.lang, name="leaderboard", columns=before_columns,
-                              key="leaderboard", selectable=True, worse=worse)
+# The names as the screen reads them; a selected row is looked up by its position in `board` (the stored names).
+event = _widgets.metric_table(v.named(board.select(main_columns)), v.lang, name="leaderboard",
+                              columns=before_columns, key="leaderboard", selectable=True, worse=worse)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 selected = event.selection.rows if event is not None else []
 if selected:
     who = board["employee"][selected[0]]
     with st.container(border=True):
-        st.markdown("**" + v.md("secondary_for", who=who) + "**")
+        st.markdown("**" + v.md("secondary_for", who=v.person(who)) + "**")
         row = board.filter(pl.col("employee") == who).select(METRIC_KEYS)
         st.dataframe(_widgets.styled(row, v.lang), hide_index=True, width="stretch",
                      column_config=_widgets.column_config(row, v.lang))

@@ -10,7 +10,7 @@ import streamlit as st
 from analytics import i18n, records
 from analytics.comparison import compare, month_over_month, wilson_interval
 from analytics.diagnostics import matrix_outliers
-from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, Readiness, mature_facts, metrics_on_mature, sum_mature
+from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS, Readiness, metrics_on_mature, sum_mature
 from analytics.metrics import Filters, filter_facts
 from analytics.model import UNKNOWN_HUNTER
 from analytics.periods import add_months
@@ -33,14 +33,16 @@ def shown(hunter: str) -> str:
 
 
 def with_names(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("hunter").replace(UNKNOWN_HUNTER, v.t("hunter_not_set")))
+    """The table as the screen names its hunters, people and sources ("не указан" / "not set" for none)."""
+    return v.named(frame).with_columns(pl.col("hunter").replace(UNKNOWN_HUNTER, v.t("hunter_not_set")))
 
 
 if "meetings" not in v.data.bundle.available or not v.data.model.meetings["held"].any():
     st.info(v.t("hunters_no_meetings"), icon=":material/info:")
     st.stop()
 if v.scope.sources:
-    st.info(v.md("hunters_source_note", sources=", ".join(v.scope.sources)), icon=":material/filter_alt:")
+    st.info(v.md("hunters_source_note", sources=", ".join(i18n.source_label(s, v.lang) for s in v.scope.sources)),
+            icon=":material/filter_alt:")
 if v.scope.people:
     st.caption(v.t("hunters_people_note"))
 
@@ -66,7 +68,7 @@ def paid_drops(current: Filters, previous: Filters, by: list[str]) -> pl.DataFra
     return joined.select(*by, (pl.col("worse") & pl.Series(enough, dtype=pl.Boolean)).alias("worse"))
 
 
-mature = mature_facts(v.data.model, v.data.last_day, DEFAULT_PAYMENT_WINDOW_DAYS)
+mature = v.mature  # built once per dataset (pages/_dataset.load_mature)
 
 
 # The headline: per hunter, the period against the previous one; a drop is red by the usual rule.
@@ -145,7 +147,7 @@ if key == PAID and v.mode == "cohort":
         for start in (date.fromisoformat(f"{m}-01") for m in months)
     ])
 if in_progress and recent["month"].is_in(in_progress).any():
-    st.caption(v.t("hunters_chart_without", month=", ".join(in_progress)))
+    st.caption(v.t("hunters_chart_without", month=", ".join(v.month_name(m, "genitive") for m in in_progress)))
 values = recent.pivot("month", index="hunter", values=key).sort("hunter")
 grid = values.select("hunter").join(month_flags.pivot("month", index="hunter", values="worse")
                                     if not month_flags.is_empty() else values.select("hunter"), on="hunter",
@@ -156,7 +158,7 @@ _widgets.metric_table(with_names(values), v.lang, name=f"hunters_{key}_by_month"
                       columns={"hunter": hunter_spec, **{m: ColumnSpec.of_metric(key, v.lang, m) for m in months}})
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights and v.mode == "cohort":
-    st.caption(v.t("immature_month", month=next(iter(weights))))
+    st.caption(i18n.sentence(v.t("immature_month", month=v.month_name(next(iter(weights))))))
 
 # The lead generator × hunter matrix of held → paid, with 95 % Wilson intervals.
 st.subheader(v.t("hunters_matrix"))
@@ -179,7 +181,8 @@ outliers = matrix_outliers(ripe.select("employee", "hunter", pl.col("held_ripe")
                                        pl.col("paid_ripe").alias("payments")))
 for outlier in outliers:
     st.markdown("- " + v.md(
-        f"hunters_matrix_{outlier['kind']}", employee=outlier["employee"], hunter=shown(outlier["hunter"] or ""),
+        f"hunters_matrix_{outlier['kind']}", employee=v.person(outlier["employee"]),
+        hunter=shown(outlier["hunter"] or ""),
         rate=i18n.percent(outlier["paid"] / outlier["held"], v.lang), paid=i18n.number(outlier["paid"], v.lang),
         held=i18n.number(outlier["held"], v.lang),
         others=i18n.percent(outlier["others_paid"] / outlier["others_held"], v.lang)))

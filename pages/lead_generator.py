@@ -22,9 +22,10 @@ if st.session_state.get("person") not in people:
     # A link may name the person; otherwise one chosen in the filter, otherwise the first.
     linked = st.query_params.get("who")
     st.session_state["person"] = linked if linked in people else (v.people or people)[0]
-who = st.selectbox(v.t("choose_person"), people, key="person")
+who = st.selectbox(v.t("choose_person"), people, key="person", format_func=v.person)
 st.query_params["who"] = who
-st.title(v.md("person_title", who=who))
+named = v.person(who)  # the name as the screen reads it; `who` stays the stored one the filters and files use
+st.title(v.md("person_title", who=named))
 _view.data_caption(v)
 mine = v.scope.for_people((who,))
 
@@ -41,11 +42,11 @@ for column, key in zip(cols, headline, strict=True):
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
 sources = ", ".join(i18n.source_label(s, v.lang) for s in v.scope.sources or ())
 if v.calls_hidden():
-    st.markdown(v.md("person_sentence_by_source", who=who, held=i18n.number(now["meetings_held"], v.lang),
+    st.markdown(v.md("person_sentence_by_source", who=named, held=i18n.number(now["meetings_held"], v.lang),
                      booked=i18n.number(now["meetings_scheduled"], v.lang), sources=sources))
 else:
     st.markdown(v.md(
-        "person_sentence", who=who, held=i18n.number(now["meetings_held"], v.lang),
+        "person_sentence", who=named, held=i18n.number(now["meetings_held"], v.lang),
         booked=i18n.number(now["meetings_scheduled"], v.lang), calls=i18n.number(now["calls_60s"], v.lang),
         t=v.filters.min_call_seconds,
         per_day=i18n.number(None if now["calls_60s"] is None else now["calls_60s"] / days, v.lang, 1),
@@ -83,7 +84,7 @@ st.subheader(v.t("vs_floor"))
 floor = v.metrics(scope=v.scope.for_people(None)).row(0, named=True)
 versus = pl.DataFrame({
     "conversion": [m.label(v.lang) for m in RATIO_METRICS] * 2,
-    "who": [who] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
+    "who": [named] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
     "rate": [now[m.key] for m in RATIO_METRICS] + [floor[m.key] for m in RATIO_METRICS],
 })
 _charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", "", v.t("value"),
@@ -94,10 +95,10 @@ comparison = pl.DataFrame({
     "floor": [floor[m.key] for m in RATIO_METRICS],
 })
 st.dataframe(
-    _widgets.styled(comparison, v.lang, {"person": ColumnSpec(who, "ratio"),
+    _widgets.styled(comparison, v.lang, {"person": ColumnSpec(named, "ratio"),
                                          "floor": ColumnSpec(v.t("floor_average"), "ratio")}),
     hide_index=True, width="stretch",
-    column_config={"metric": v.t("metric"), "person": st.column_config.TextColumn(who, alignment="right"),
+    column_config={"metric": v.t("metric"), "person": st.column_config.TextColumn(named, alignment="right"),
                    "floor": st.column_config.TextColumn(v.t("floor_average"), alignment="right")},
 )
 _widgets.downloads(pl.DataFrame({"metric": [m.key for m in RATIO_METRICS], "person": comparison["person"],
@@ -132,7 +133,7 @@ st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_K
 _widgets.downloads(all_months, f"months_{who}", v.lang)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights:
-    st.caption(v.t("partial_month", month=next(iter(weights))))
+    st.caption(i18n.sentence(v.t("partial_month", month=v.month_name(next(iter(weights))))))
 if v.mode == "cohort":
     st.caption(v.t("mature_rule", end=i18n.date_label(v.data.last_day, v.lang), window=DEFAULT_PAYMENT_WINDOW_DAYS))
 

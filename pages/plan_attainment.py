@@ -44,7 +44,7 @@ for who in ["*", *people]:
 with st.expander(v.t("edit_plans"), icon=":material/edit:"):
     number = lambda label: st.column_config.NumberColumn(label, min_value=0, step=1, format="%.0f")  # noqa: E731
     edited = st.data_editor(
-        pl.DataFrame(rows), hide_index=True, width="stretch", key="plan_editor", disabled=["employee"],
+        v.named(pl.DataFrame(rows)), hide_index=True, width="stretch", key="plan_editor", disabled=["employee"],
         column_config={
             "employee": st.column_config.TextColumn(v.t("employee"), help=v.t("plan_default_help")),
             "calls_low": number(v.t("calls_low")), "calls_high": number(v.t("calls_high")),
@@ -54,10 +54,12 @@ with st.expander(v.t("edit_plans"), icon=":material/edit:"):
     )
     if st.button(v.t("save_plans"), icon=":material/save:"):
         frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
+        # The editor shows the names as the screen reads them; the plans are saved under the stored ones (a row
+        # keeps its place: the editor adds and removes none).
         if _settings.save_setting(_settings.PLANS, {
-            r["employee"]: DailyPlan((r["calls_low"], r["calls_high"]), (r["booked_low"], r["booked_high"]),
+            who: DailyPlan((r["calls_low"], r["calls_high"]), (r["booked_low"], r["booked_high"]),
                                      (r["held"], r["held"])).to_dict()
-            for r in frame.iter_rows(named=True)
+            for who, r in zip((row["employee"] for row in rows), frame.iter_rows(named=True), strict=True)
         }):
             st.success(v.t("plans_saved"), icon=":material/check:")
             st.rerun()
@@ -88,7 +90,8 @@ for column, key in zip(cols, PLAN_METRICS, strict=True):
                   border=True, help=v.t("plan_metric_help"))
 behind = summary.filter((pl.col("metric") == "meetings_held") & (pl.col("attainment") < 1)).sort("attainment")
 if not behind.is_empty():
-    st.markdown(v.md("plan_sentence", who=behind["employee"][0], share=i18n.percent(behind["attainment"][0], v.lang)))
+    st.markdown(v.md("plan_sentence", who=v.person(behind["employee"][0]),
+                     share=i18n.percent(behind["attainment"][0], v.lang)))
 
 # Attainment per person over the period.
 st.subheader(v.t("attainment"))
@@ -102,7 +105,7 @@ for key in PLAN_METRICS:  # the plans themselves are in the cards above; the day
         label = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"
         specs[name] = (ColumnSpec(label, "ratio", v.t("plan_metric_help")) if part == "attainment"
                        else ColumnSpec(label, "count", metric(key).definition(v.lang)))
-table = wide.select(columns)
+table = v.named(wide.select(columns))
 worse = table.select(
     pl.lit(False).alias("employee"),
     *(pl.col(c) < 1 if c.startswith("attainment_") else pl.lit(False).alias(c) for c in columns[1:]),
@@ -114,7 +117,7 @@ st.subheader(v.t("calendar"))
 key = st.selectbox(v.t("metric"), PLAN_METRICS, format_func=lambda k: metric(k).label(v.lang), key="plan_metric")
 days = daily.filter((pl.col("metric") == key) & pl.col("working"))
 # Altair embeds at most 5 000 cells: a long period is drawn by week (or month), many people a page at a time.
-cells, grain = _charts.calendar_data(days.select("employee", "date", "attainment", "actual", "plan_low"))
+cells, grain = _charts.calendar_data(v.named(days.select("employee", "date", "attainment", "actual", "plan_low")))
 if cells.height > _charts.ALTAIR_MAX_ROWS:
     everyone = cells["employee"].unique().sort().to_list()
     per_page = max(1, _charts.ALTAIR_MAX_ROWS // cells.group_by("employee").len()["len"].max())
@@ -127,7 +130,7 @@ _charts.show(_charts.calendar, cells, v.t("calendar_title", metric=metric(key).l
     "actual": v.t("part_actual"), "plan": v.t("part_plan")}, grain)
 below = days.filter(pl.col("below")).select("employee", "date", "actual", "plan_low").sort("date", "employee")
 with st.expander(v.t("days_below", n=below.height), icon=":material/event_busy:"):
-    st.dataframe(below, hide_index=True, width="stretch", column_config={
+    st.dataframe(v.named(below), hide_index=True, width="stretch", column_config={
         "employee": v.t("employee"), "date": st.column_config.DateColumn(v.t("day"), format="DD.MM.YYYY"),
         "actual": v.t("part_actual"), "plan_low": v.t("part_plan")})
     _widgets.downloads(below, f"below_plan_{key}", v.lang)
@@ -139,9 +142,9 @@ if pace.is_empty() or "projected" not in pace.columns:
     st.caption(v.t("no_data"))
 else:
     first = pace.row(0, named=True)
-    st.caption(v.t("pacing_caption", month=v.data.last_day.strftime("%m.%Y"), done=first["days_elapsed"],
-                   total=first["days_in_month"]))
-    shown = pace.select("employee", "metric", "actual", "projected", "month_plan", "on_track").with_columns(
+    st.caption(i18n.sentence(v.t("pacing_caption", month=i18n.month_label(v.data.last_day, v.lang),
+                                 done=first["days_elapsed"], total=first["days_in_month"])))
+    shown = v.named(pace).select("employee", "metric", "actual", "projected", "month_plan", "on_track").with_columns(
         pl.col("metric").replace_strict({k: metric(k).label(v.lang) for k in PLAN_METRICS}),
         pl.col("on_track").replace_strict({True: v.t("on_track"), False: v.t("behind")}, return_dtype=pl.String),
     )

@@ -368,11 +368,11 @@ def test_the_page_states_month_mode_and_plan_against_actual() -> None:
     markdown = [m.value for m in at.markdown]
     captions = [c.value for c in at.caption]
     # The sidebar's "last month" of the demo (data to 20.11) is October: the page says so, with the mode.
-    assert "**октябрь 2026 против сентября 2026, когорта: встречи по дате назначения; план — по событиям.**" in markdown
+    assert "**Октябрь 2026 против сентября 2026, когорта: встречи по дате назначения; план — по событиям.**" in markdown
     assert not any("боковой панели" in c for c in captions)  # October, cohort: the sidebar agrees
     # Волков: 780 calls ≥ 60 s against a plan of 80 × 22 = 1 760 — plan against actual, not "September → October".
     assert f"Звонки от 60 с: план 1{S}760, факт 780 (44,3{S}%)" in captions
-    assert any(m.startswith("октябрь 2026 против сентября 2026: 10") for m in markdown)
+    assert any(m.startswith("Октябрь 2026 против сентября 2026: 10") for m in markdown)
     assert any(c.startswith("Сравнивается только то, у чего был шанс") for c in captions)
 
 
