@@ -50,6 +50,8 @@ FIND_CUT = """() => {
 }"""
 
 
+# The screens that draw no KPI card and no download through pages/_widgets, so get its layout rules only from app.py.
+SCREENS_WITHOUT_WIDGETS = frozenset({"data"})
 # Whether the page carries the layout rules of pages/_widgets.fit_layout (KPI rows wrap, card texts wrap).
 HAS_LAYOUT_RULES = "(mark) => [...document.querySelectorAll('style')].some(s => s.textContent.includes(mark))"
 
@@ -109,7 +111,7 @@ def test_no_card_or_button_is_cut(server: str, browser: Browser, width: str, lan
             page.screenshot(path=str(SHOTS / f"layout_{screen.url_path}_{lang}_{width}.png"))
     finally:
         context.close()
-    if problems and set(problems) <= unstyled:
+    if problems and set(problems) <= unstyled <= SCREENS_WITHOUT_WIDGETS:
         # The rules are sent by _widgets.kpi and _widgets.downloads; a screen with neither (Data) gets them only
         # when app.py sends them for every screen (`_widgets.fit_layout()` after set_page_config): asked of app.py's
         # owner. Until then this is the known gap, not a pass; once app.py sends them, any cut text fails here.
