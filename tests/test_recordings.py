@@ -125,6 +125,28 @@ def test_a_sipuni_log_imported_again_with_its_recordings_is_not_doubled(tmp_path
     assert calls["recording"].to_list() == ["a1f0c2e1", None, "a1f0c2e3", "a1f0c2e5", "a1f0c2e6", "a1f0c2e7"]
 
 
+def test_a_workspace_made_before_the_recording_column_gains_it(tmp_path: Path) -> None:
+    """A team's file from before this column (made here by dropping it): opened again, it gets an empty
+    `recording`, and a log with links fills it for its calls."""
+    import duckdb
+
+    path = tmp_path / "team.duckdb"
+    Workspace(path).import_uploads([Upload("old.csv", calls_file("Оценка", ("5", "4")))])
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("ALTER TABLE calls DROP COLUMN recording")
+        assert "recording" not in [c[0] for c in connection.execute("DESCRIBE calls").fetchall()]
+    ws = Workspace(path)
+    ws.import_uploads([Upload(MANGO, (REAL / MANGO).read_bytes())])
+    calls = ws.dataset().calls.sort("started_at")
+    # The old file's two calls (05.10 10:00 and 11:00) have none; Mango's five have theirs (one missed call: none).
+    assert calls.select("started_at", "recording").rows() == [
+        (datetime(2026, 10, 5, 10, 0), None), (datetime(2026, 10, 5, 10, 2, 11), MANGO_LINKS[0]),
+        (datetime(2026, 10, 5, 11, 0), None), (datetime(2026, 10, 5, 11, 15, 30), MANGO_LINKS[1]),
+        (datetime(2026, 10, 6, 9, 40), None), (datetime(2026, 10, 6, 12, 0), MANGO_LINKS[2]),
+        (datetime(2026, 10, 6, 15, 20), MANGO_LINKS[3]),
+    ]
+
+
 # ---- the records ------------------------------------------------------------------------------------------------
 
 def floor_with(calls_name: str) -> pl.DataFrame:
