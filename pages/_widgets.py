@@ -240,7 +240,8 @@ def prepare_download(frame: pl.DataFrame, name: str, lang: i18n.Lang, *,
     """The files of one table (see `downloads`). Values stay raw numbers (a ratio a fraction), so that a
     spreadsheet computes with them; only the titles are the screen's."""
     file = download_name(frame, name, lang, period)
-    turned = is_month_table(frame) if metrics_as_rows is None else metrics_as_rows
+    turned = is_month_table(frame) if metrics_as_rows is None else metrics_as_rows and any(
+        c in PERIODS for c in frame.columns)  # only a table of periods can be turned
     if turned:
         period_key = next(c for c in frame.columns if c in PERIODS)
         raw = export.metrics_as_rows(frame, period_key)

@@ -209,3 +209,11 @@ def test_the_keys_switch_chooses_the_files() -> None:
     assert (table.columns, formats, file) == (["employee", "meetings_held", "conv_held_to_paid"],
                                               {"meetings_held": "#,##0", "conv_held_to_paid": "0.0%"},
                                               "лидорубы_2026-10_keys")
+
+
+def test_the_turn_can_be_asked_for_or_refused() -> None:
+    """A page may say how its table is shown: a table of months kept as is, or a table with no period never turned."""
+    kept = _widgets.prepare_download(MONTHS, "months_Соколов", "en", period=OCTOBER, metrics_as_rows=False)
+    assert kept.shown.columns == ["Month", "Meetings held", "Held → paid"] and kept.row_formats is None
+    board = _widgets.prepare_download(BOARD, "leaderboard", "en", period=OCTOBER, metrics_as_rows=True)
+    assert board.shown.columns == ["Lead generator", "Meetings held", "Held → paid"]
