@@ -34,13 +34,14 @@ ISO = "%Y-%m-%dT%H:%M:%S%.f"
 
 @contextmanager
 def path(fast: bool) -> Iterator[None]:
-    """The importer with its fast path on or off (a flag, not a fixture: hypothesis runs many files per test)."""
-    before = reading.FAST_PATH
-    reading.FAST_PATH = fast
+    """The importer with its fast path on or off (a flag, not a fixture: hypothesis runs many files per test).
+    The fast path reads a Windows-1251 file in pieces of 200 bytes here, so that even a small file has many."""
+    before = reading.FAST_PATH, reading.PIECE_BYTES
+    reading.FAST_PATH, reading.PIECE_BYTES = fast, 200
     try:
         yield
     finally:
-        reading.FAST_PATH = before
+        reading.FAST_PATH, reading.PIECE_BYTES = before
 
 
 def imported(content: bytes, name: str, fast: bool, kind: FileKind | None = None) -> FileImport | str:
@@ -147,6 +148,18 @@ def test_ids_told_apart_as_numbers_and_as_texts() -> None:
     assert _all_distinct(pl.Series(["1", "x"]))  # not all numbers: the texts decide
 
 
+def test_a_windows_1251_file_read_in_pieces_hand_checked() -> None:
+    """Forty calls of Вера in Windows-1251, CRLF: read in pieces of 200 bytes, the same as in one go."""
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Вера Петрова,{10 * i},in,,7900{i:07d},{i}" for i in range(40)]
+    content = "\r\n".join([CALLS_HEADER, *rows, ""]).encode("cp1251")
+    assert len(content) > 10 * 200
+    result = assert_same(content, "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    assert result.encoding == "cp1251"
+    assert result.tables["calls"]["employee"].unique().to_list() == ["Вера Петрова"]
+    assert result.tables["calls"]["duration_s"].sum() == 10 * sum(range(40))
+
+
 def test_blank_rows_and_quoted_empty_values_are_dropped_and_emptied_both_ways() -> None:
     content = (CALLS_HEADER + '\n2025-01-31T09:00:00.000000,Анна,75,"",,79000000001,1\n,,,,,,\n'
                '2025-01-31T10:00:00.000000," Борис ",  ,in,,79000000002,2\n').encode()
@@ -173,6 +186,7 @@ ODD_IDS = ("", "1", "01", "1.0", "x7")
 def calls_file(draw: st.DrawFn) -> bytes:
     """A calls export in the canonical layout: mostly clean rows, some odd values, sometimes a Windows-1251 line."""
     count = draw(st.integers(1, 40))
+    whole_cp1251 = draw(st.booleans())  # a Windows-1251 export (read in pieces), else UTF-8 with a stray line
     lines: list[bytes] = [CALLS_HEADER.encode()]
     for i in range(count):
         odd = draw(st.integers(0, 5)) == 0
@@ -183,11 +197,11 @@ def calls_file(draw: st.DrawFn) -> bytes:
         employee = draw(st.sampled_from(("Анна", "Борис", "", "IVR", "Вера Петрова")))
         direction = draw(st.sampled_from(("in", "out", "Входящий", "", "???")))
         line = f"{stamp},{employee},{duration},{direction},,7900{i:07d},{call_id}"
-        encoding = "cp1251" if draw(st.integers(0, 15)) == 0 else "utf-8"
+        encoding = "cp1251" if whole_cp1251 or draw(st.integers(0, 15)) == 0 else "utf-8"
         lines.append(line.encode(encoding))
         if draw(st.integers(0, 20)) == 0:
-            lines.append(b",,,,,,")  # a blank row
-    return b"\n".join(lines) + b"\n"
+            lines.append(draw(st.sampled_from((b",,,,,,", b"", b"1,2", b"1,2,3,4,5,6,7,8"))))  # blank, short, long
+    return draw(st.sampled_from((b"\n", b"\r\n"))).join(lines) + b"\n"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

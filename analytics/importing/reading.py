@@ -132,6 +132,17 @@ def decode(content: bytes, trust_utf8: bool = False) -> Decoded:
         return Decoded(content.decode(wide, errors="replace").lstrip("\ufeff").encode("utf-8"), wide)
     if content.startswith(codecs.BOM_UTF8):
         content = content[3:]
+    sample, lines, broken = _judged_sample(content)
+    if lines and broken > len(lines) / 2:
+        encoding = _single_byte_encoding(sample)
+        return Decoded(content.decode(encoding, errors="replace").encode("utf-8"), encoding)
+    if trust_utf8 and not broken:
+        return Decoded(content, "utf-8")
+    return _decode_mixed(content, _single_byte_encoding(b"\n".join(lines)) if broken else "cp1251")
+
+
+def _judged_sample(content: bytes) -> tuple[bytes, list[bytes], int]:
+    """The sample's whole lines, those of them that are not ASCII, and how many of these are not UTF-8 either."""
     sample = content[:SAMPLE_BYTES]
     cut = sample.rfind(b"\n") if len(content) > SAMPLE_BYTES else len(sample)
     sample = sample[: cut if cut > 0 else len(sample)]
@@ -142,12 +153,15 @@ def decode(content: bytes, trust_utf8: bool = False) -> Decoded:
             line.decode("utf-8")
         except UnicodeDecodeError:
             broken += 1
-    if lines and broken > len(lines) / 2:
-        encoding = _single_byte_encoding(sample)
-        return Decoded(content.decode(encoding, errors="replace").encode("utf-8"), encoding)
-    if trust_utf8 and not broken:
-        return Decoded(content, "utf-8")
-    return _decode_mixed(content, _single_byte_encoding(b"\n".join(lines)) if broken else "cp1251")
+    return sample, lines, broken
+
+
+def single_byte_encoding(content: bytes) -> str | None:
+    """The encoding `decode` would transcode the whole file from (Windows-1251 and kin); None for UTF-8 and UTF-16."""
+    if _utf16(content) or content.startswith(codecs.BOM_UTF8):
+        return None
+    sample, lines, broken = _judged_sample(content)
+    return _single_byte_encoding(sample) if lines and broken > len(lines) / 2 else None
 
 
 def _decode_mixed(content: bytes, fallback: str) -> Decoded:
@@ -291,7 +305,42 @@ def _refuse_runaway_quote(record: list[str], delimiter: str, width: int, line: i
                           f"closed; check its quotes")
 
 
+PIECE_BYTES = 8 << 20  # a single-byte file is transcoded and read in pieces of this size
+
+
+def _single_byte_pieces(content: bytes, encoding: str, dialect: Dialect) -> pl.DataFrame | None:
+    """A Windows-1251 file read piece by piece: each piece transcoded to UTF-8 and read by Polars, so that the file
+    never exists as one Python str (two bytes a Cyrillic letter) and one UTF-8 copy. Only for a file without quotes
+    (a quoted value may hold a line break: a piece could end inside it). None when a piece does not read like the
+    first: the caller then reads the whole file as before, and its outcome (a refusal, the lenient reader) stands."""
+    if b'"' in content:
+        return None
+    eol = dialect.eol.encode()
+    pieces: list[pl.DataFrame] = []
+    start = 0
+    while start < len(content):
+        end = content.find(eol, start + PIECE_BYTES)
+        end = len(content) if end < 0 else end + 1
+        try:
+            piece = _polars_csv(content[start:end].decode(encoding, errors="replace").encode("utf-8"), dialect)
+        except pl.exceptions.PolarsError:
+            return None
+        if pieces and piece.width != pieces[0].width:
+            return None
+        pieces.append(piece)
+        start = end
+    return pl.concat(pieces) if pieces else None
+
+
 def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
+    encoding = single_byte_encoding(content) if FAST_PATH else None
+    if encoding:
+        # The same sample of the UTF-8 text as below: the first SAMPLE_BYTES bytes of it.
+        utf8_head = content[:SAMPLE_BYTES].decode(encoding, errors="replace").encode("utf-8")[:SAMPLE_BYTES]
+        dialect = sniff(utf8_head.decode("utf-8", errors="ignore"), name)
+        frame = _single_byte_pieces(content, encoding, dialect)
+        if frame is not None:
+            return frame, "asterisk" if dialect.header else "csv", encoding, []
     decoded = decode(content, trust_utf8=True)
     dialect = sniff(decoded.utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), name)
     frame: pl.DataFrame | None = None
