@@ -23,10 +23,11 @@ CALENDAR_FRAME_PX = 110  # title, the dates written at -60°, the axis title
 FUNNEL_FRAME_PX = 70  # title, the count axis and its title
 
 
-def top_legend() -> alt.Legend:
-    """A legend above the chart in two columns: in one row a person's name and "Floor average" ran off a phone's
-    screen (390 px); a name longer than a column is shortened with "…" rather than cut by the edge."""
-    return alt.Legend(orient="top", columns=2, labelLimit=170)
+def top_legend(columns: int) -> alt.Legend:
+    """A legend above the chart in at most `columns` columns: in one row a person's name and "Floor" ran off a
+    phone's screen (390 px). Vega starts it where the plot starts, so a chart with long row labels on its left (the
+    conversions) takes one column; a name longer than its column is shortened with "…" rather than cut by the edge."""
+    return alt.Legend(orient="top", columns=columns, labelLimit=170)
 
 
 def rows_height(rows: int, frame: int, row: int = ROW_PX) -> int:
@@ -92,7 +93,7 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
         yOffset=alt.YOffset(f"{group}:N"),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
         # The first group (the person, or the first metric) gets the strong colour, whatever the alphabet says.
-        color=alt.Color(f"{group}:N", title=group_title, legend=top_legend(),
+        color=alt.Color(f"{group}:N", title=group_title, legend=top_legend(1),
                         scale=alt.Scale(domain=frame[group].unique(maintain_order=True).to_list(),
                                         range=[BLUE, GREY, "#E69F00", "#7B61FF"])),
         tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{group}:N", title=group_title),
@@ -178,7 +179,7 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
         y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200)),
         yOffset=alt.YOffset("who:N", sort=people),
         color=alt.Color("who:N", title=labels["who"], sort=people, scale=alt.Scale(domain=people, range=colours),
-                        legend=top_legend()),
+                        legend=top_legend(1)),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
@@ -224,7 +225,7 @@ def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_t
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("month:O", title=labels["month"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
-        color=alt.Color(f"{series}:N", title=labels[series], legend=top_legend(),
+        color=alt.Color(f"{series}:N", title=labels[series], legend=top_legend(2),
                         scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month:O", title=labels["month"]),
                  alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)],
@@ -235,7 +236,10 @@ def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: 
     """A heat map of a rate per `row` × `column` (a lead generator × a hunter): the colour is the rate, the cell says
     `label` ("3 / 10 · 30 %"), the tooltip the counts and the 95 % interval (`rate`, `low`, `high`, `n`)."""
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{column}:N", title=labels[column], axis=alt.Axis(labelAngle=0, labelLimit=200, orient="top")),
+        # A name on two lines ("Лебедев" over "Сергей"): on one line, at 1024 px, Vega hid every other hunter's name.
+        x=alt.X(f"{column}:N", title=labels[column],
+                axis=alt.Axis(labelAngle=0, labelLimit=200, orient="top", labelOverlap=False,
+                              labelExpr="split(datum.label, ' ')")),
         y=alt.Y(f"{row}:N", title=None, axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect(stroke="white").encode(

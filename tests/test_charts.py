@@ -138,13 +138,25 @@ def test_the_funnel_gives_every_step_its_row() -> None:
 
 
 def test_legends_above_a_chart_wrap_to_fit_a_phone() -> None:
-    """One row of legend entries ran off a 390 px screen ("Волков Алексей  Отде…"): two columns, then new rows."""
+    """One row of legend entries ran off a 390 px screen ("Волков Алексей  Отде…"): one column beside long row
+    labels, two beside short ones, then new rows."""
     bars = _charts.grouped_bars(pl.DataFrame({"c": ["a", "a"], "g": ["Волков Алексей", "Отдел"], "v": [0.1, 0.2]}),
                                 "c", "g", "v", "", "Value", "Category", "Group").to_dict()
     people = _charts.rates_by_person(PEOPLE_RATES, "", "Rate", PEOPLE_LABELS).to_dict()
     lines = _charts.lines_by_month(pl.DataFrame({"hunter": ["A"], "month": ["2026-10"], "meetings_held": [129]}),
                                    "hunter", "meetings_held", "Held", "Held", {"hunter": "Hunter", "month": "Month"},
                                    percent=False).to_dict()
-    for legend in (bars["encoding"]["color"]["legend"], people["layer"][0]["encoding"]["color"]["legend"],
-                   lines["encoding"]["color"]["legend"]):
-        assert legend == {"columns": 2, "labelLimit": 170, "orient": "top"}
+    for legend in (bars["encoding"]["color"]["legend"], people["layer"][0]["encoding"]["color"]["legend"]):
+        assert legend == {"columns": 1, "labelLimit": 170, "orient": "top"}
+    assert lines["encoding"]["color"]["legend"] == {"columns": 2, "labelLimit": 170, "orient": "top"}
+
+
+def test_the_matrix_names_every_hunter() -> None:
+    """At 1024 px three hunters' names on one line overlapped and Vega hid the middle one: each name on two lines."""
+    frame = pl.DataFrame({"employee": ["P"] * 3, "hunter": ["Козлов Андрей", "Лебедев Сергей", "Новикова Татьяна"],
+                          "rate": [0.2, 0.3, 0.4], "label": ["a", "b", "c"], "low": [0.1] * 3, "high": [0.5] * 3})
+    spec = _charts.rate_matrix(frame, "employee", "hunter", "Held → paid", {
+        "employee": "Lead generator", "hunter": "Hunter", "rate": "Rate", "label": "Paid / held", "low": "Low",
+        "high": "High"}).to_dict(validate=True)
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] is False and axis["labelExpr"] == "split(datum.label, ' ')"
