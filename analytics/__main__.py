@@ -6,8 +6,8 @@ threads, so it can fork: the child sets RLIMIT_AS / RLIMIT_CPU and few malloc ar
 and writes its stderr into a pipe; the parent keeps the wall clock. Standard output passes straight through. On a
 normal exit the parent forwards the child's stderr and exit code; when the child is killed by a signal, runs out
 of memory, panics in a reader or times out, it prints ONE line `error: …` naming the files and the limit, and
-exits 2. A fork, not a second interpreter: starting one cost ≈ 0.12 s of every command (measured on a 4-row file:
-0.51 s → 0.39 s for the whole `metrics` command).
+exits 2. A fork, not a second interpreter: starting one cost every command ≈ 0.07 s of CPU and ≈ 0.1 s of wall
+(`metrics` on a one-row file, median of 7 on the shared 2 cores: 0.39 → 0.32 s CPU; best wall 0.48 → 0.33 s).
 Limits: `SALES_FLOOR_MEMORY_LIMIT_MB` (3072) and `SALES_FLOOR_TIME_LIMIT_S` (60, per input file).
 """
 
