@@ -267,8 +267,8 @@ def test_a_new_users_path_from_upload_to_download(server: str, browser: Browser,
         page.get_by_role("button", name="Download XLSX").last.click()
     content = Path(download.value.path()).read_bytes()
     leaderboard = fastexcel.read_excel(content).load_sheet(0).to_polars()
-    assert leaderboard.columns[:2] == ["employee", "meetings_held"]
-    assert sorted(leaderboard["employee"].to_list()) == ["Анна Белова", "Борис Орлов"]
+    assert leaderboard.columns[:2] == ["Lead generator", "Meetings held"]  # the screen's titles, in its language
+    assert sorted(leaderboard["Lead generator"].to_list()) == ["Анна Белова", "Борис Орлов"]
 
     go_to(page, "lead_generator")
     choose(page, "Lead generator", "Анна Белова")
