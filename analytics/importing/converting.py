@@ -66,7 +66,7 @@ class Parser:
     plausible: Callable[[pl.Expr], pl.Expr] | None = None
     implausible: str = ""
     # Quicker still than `fast`, for the column's main spelling only: where it gives a value, `fast` gives the same.
-    quick: Callable[[pl.Expr], pl.Expr] | None = None
+    quick: tuple[Callable[[pl.Expr], pl.Expr], ...] = ()
 
 
 def parser_for(name: str, column: pl.Series) -> Parser:
@@ -112,15 +112,14 @@ def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Se
     # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
         return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
-    if parser.quick is not None and reading.FAST_PATH:
-        parsed = frame.lazy().select(parser.quick(pl.col(header)).alias(name)).collect().to_series()
+    tiers = [*parser.quick, parser.fast] if reading.FAST_PATH else [parser.fast]
+    parsed = frame.lazy().select(tiers[0](pl.col(header)).alias(name)).collect().to_series()
+    for tier in tiers[1:]:
+        # The rows the quicker parser did not read get the next one, as if they had been parsed so first.
         missed = (parsed.is_null() & column.is_not_null()).arg_true()
         if missed.is_empty():
             return parsed
-        # The rows the quick parser did not read get the column's spellings, as if they had been parsed so first.
-        parsed = parsed.scatter(missed, pl.select(parser.fast(pl.lit(column.gather(missed))).alias(name)).to_series())
-    else:
-        parsed = frame.lazy().select(parser.fast(pl.col(header)).alias(name)).collect().to_series()
+        parsed = parsed.scatter(missed, pl.select(tier(pl.lit(column.gather(missed))).alias(name)).to_series())
     missed = (parsed.is_null() & column.is_not_null()).arg_true()
     if missed.is_empty():
         return parsed
