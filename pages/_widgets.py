@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 import streamlit as st
 
-from analytics import export, i18n
+from analytics import export, i18n, records
 from analytics.registry import BY_KEY, metric
 
 if TYPE_CHECKING:
@@ -293,14 +293,21 @@ def downloads(frame: pl.DataFrame, name: str, lang: i18n.Lang, *, columns: Mappi
 AMOUNTS = ("amount", "paid_amount")  # the money columns of records (analytics/records.py)
 
 
-def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: int = 320) -> None:
-    """Raw records (meetings, leads, calls) with translated headers, readable dates and downloads."""
+def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: int = 320) -> pl.DataFrame:
+    """Raw records (meetings, leads, calls) with translated headers, readable dates and downloads. Coded values read
+    in words (`out` «исходящий», `phone` «телефону»); a call's recording comes right after its start, a web link
+    opened with a click and an id as text (records.recording_columns), so every records table shows calls alike.
+    Returns the columns as shown (a page's caption may say what the recordings are)."""
+    frame = records.recording_columns(i18n.coded_values(frame, lang))
     config = {}
     titles: dict[str, ColumnSpec] = {}
     for column, dtype in frame.schema.items():
         label = i18n.t(f"col_{column}", lang) if f"col_{column}" in i18n.STRINGS else column
         titles[column] = ColumnSpec(label, "money" if column in AMOUNTS else "text")
-        if dtype == pl.Boolean:
+        if column == "recording_url":
+            config[column] = st.column_config.LinkColumn(label, display_text=i18n.t("recording_open", lang),
+                                                         help=i18n.t("recording_open_help", lang))
+        elif dtype == pl.Boolean:
             config[column] = st.column_config.CheckboxColumn(label)
         elif isinstance(dtype, pl.Datetime):
             config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
@@ -314,11 +321,13 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
                   dtype=pl.String) for c in AMOUNTS if c in frame.columns)
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
     downloads(frame, name, lang, columns=titles)
+    return frame
 
 
 def delta_text(current: float | None, previous: float | None, key: str, lang: i18n.Lang) -> str | None:
-    """The change shown under a KPI: absolute and relative, signed with ASCII '-' so Streamlit colours it, and
-    "no change" when the change is nothing at the precision shown (Streamlit would draw "↑ +0" for "+0")."""
+    """The change shown under a KPI: absolute and relative, signed with the typographic minus "−" like every other
+    number of the app (kpi gives Streamlit the arrow and the colour itself), and "no change" when the change is
+    nothing at the precision shown (Streamlit would draw "↑ +0" for "+0")."""
     if current is None or previous is None:
         return None  # nothing to compare with
     spec = metric(key)
@@ -327,26 +336,27 @@ def delta_text(current: float | None, previous: float | None, key: str, lang: i1
         if round(points, 1) == 0:
             return i18n.t("no_change", lang)
         text = i18n.number(abs(points), lang, 1) + (" п.п." if lang == "ru" else " pp")
-        return ("-" if points < 0 else "+") + text
+        return (i18n.MINUS if points < 0 else "+") + text
     change = current - previous
     if round(change) == 0:
         return i18n.t("no_change", lang)
     rel = f" ({i18n.percent(change / previous, lang, signed=True)})" if previous else ""
-    return ("-" if change < 0 else "+") + i18n.number(abs(change), lang) + rel.replace("−", "-")
+    return (i18n.MINUS if change < 0 else "+") + i18n.number(abs(change), lang) + rel
 
 
 def kpi(column, key: str, current: float | None, previous: float | None, lang: i18n.Lang,
         worse: bool = False) -> None:
-    """A headline number and its change. The change is coloured only when it is a real drop (the same rule as the
-    tables: large and significant); any other change stays grey, so that noise does not look like an alarm."""
+    """A headline number and its change. The change is red only when it is a real drop (the same rule as the
+    tables: large and significant); any other change stays grey, so that noise does not look like an alarm. The
+    arrow and the colour are given explicitly: Streamlit reads a fall only from an ASCII "-" at the start."""
     fit_layout()
     spec = metric(key)
     change = delta_text(current, previous, key, lang)
-    unchanged = change == i18n.t("no_change", lang)
-    colour = ("normal" if spec.higher_is_better else "inverse") if worse and not unchanged else "off"
+    moved = change is not None and change != i18n.t("no_change", lang)
     column.metric(
-        spec.label(lang), i18n.fmt(key, current, lang), change, delta_color=colour,
-        delta_arrow="off" if unchanged else "auto", help=spec.definition(lang), border=True,
+        spec.label(lang), i18n.fmt(key, current, lang), change, delta_color="red" if worse and moved else "gray",
+        delta_arrow=("down" if (current or 0) < (previous or 0) else "up") if moved else "off",
+        help=spec.definition(lang), border=True,
     )
 
 
@@ -387,10 +397,13 @@ def fit_layout() -> None:
 
 
 def definitions(keys: Sequence[str], lang: i18n.Lang, extra: str | None = None) -> None:
+    """The definitions of a screen's metrics. The English screen names each metric's key too (what a script or the
+    CSV with keys calls it); on the Russian screen an English key would be jargon, so it is left out."""
     with st.expander(i18n.t("definitions", lang), icon=":material/menu_book:"):
         for key in keys:
             spec = metric(key)
             number = f"{spec.number}. " if spec.number else ""
-            st.markdown(f"**{number}{spec.label(lang)}** (`{key}`) — {spec.definition(lang)}")
+            code = f" (`{key}`)" if lang == "en" else ""
+            st.markdown(f"**{number}{spec.label(lang)}**{code} — {spec.definition(lang)}")
         if extra:
             st.markdown(extra)

@@ -127,10 +127,13 @@ styler = shown.to_pandas().style.apply(
     lambda col: [_widgets.DROP_STYLE if col.name in flags.columns and flags[col.name][i] else ""
                  for i in range(len(col))]
 )
+# On a phone (390 px) only two or three columns fit: the metric's name stays pinned and the newest month (where a
+# drop is news) comes first, so both are seen without scrolling sideways.
 st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3,
-             column_config={"label": v.t("metric"), **{m: st.column_config.TextColumn(m, alignment="right")
-                                                        for m in months}})
-_widgets.downloads(all_months, f"months_{who}", v.lang)
+             column_order=["label", *reversed(months)],
+             column_config={"label": st.column_config.TextColumn(v.t("metric"), pinned=True),
+                            **{m: st.column_config.TextColumn(m, alignment="right") for m in months}})
+_widgets.downloads(all_months, f"months_{who}", v.lang, metrics_as_rows=True)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights:
     st.caption(i18n.sentence(v.t("partial_month", month=v.month_name(next(iter(weights))))))
@@ -188,21 +191,9 @@ if unpaid.is_empty():
 else:
     st.caption(v.t("s1_listen_caption", n=i18n.number(unpaid.height, v.lang)))
     # The recording a click away where the call log links it (Mango Office, UIS), its id where it names it (Sipuni).
-    to_listen = records.calls(v.data.model, mine.filters(), "held_unpaid")
-    shown = records.recording_columns(to_listen)
-    listen_config = {}
-    for column, dtype in shown.schema.items():
-        label = v.t(f"col_{column}") if f"col_{column}" in i18n.STRINGS else column
-        if column == "recording_url":
-            listen_config[column] = st.column_config.LinkColumn(label, display_text=v.t("recording_open"),
-                                                                help=v.t("recording_open_help"))
-        elif isinstance(dtype, pl.Datetime):
-            listen_config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
-        else:
-            listen_config[column] = st.column_config.Column(label)
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(260, 35 * (shown.height + 1) + 3),
-                 column_config=listen_config)
-    _widgets.downloads(to_listen, f"calls_to_listen_{who}", v.lang)
+    to_listen = v.named(records.calls(v.data.model, mine.filters(), "held_unpaid"))
+    shown = _widgets.records_table(to_listen, v.lang, name=f"calls_to_listen_{who}",
+                                   height=min(260, 35 * (to_listen.height + 1) + 3))
     st.caption(v.t("s1_recording_links") if "recording_url" in shown.columns
                else v.t("s1_recording_ids") if "recording_id" in shown.columns else v.t("s1_no_recording"))
 
@@ -228,7 +219,7 @@ for tab, name, frame in zip(tabs, ("meetings", "leads", "calls"), (
         records.calls(v.data.model, behind)), strict=True):
     with tab:
         st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)))
-        _widgets.records_table(frame, v.lang, name=f"{name}_{who}")
+        _widgets.records_table(v.named(frame), v.lang, name=f"{name}_{who}")
 
 _widgets.definitions(("meetings_held", "payments", "meetings_scheduled", "calls_60s", "minutes_on_line",
                       *(m.key for m in RATIO_METRICS)), v.lang)

@@ -128,8 +128,8 @@ def test_two_columns_with_one_title_stay_apart() -> None:
     (117, 117, "payments", "en", "no change"),
     (117.4, 117, "payments", "ru", "без изменений"),  # +0 at the shown precision
     (0.2955, 0.2951, "conv_held_to_paid", "ru", "без изменений"),  # +0,0 п.п.
-    (396, 433, "meetings_held", "ru", "-37 (-8,5\u00a0%)"),
-    (396, 433, "meetings_held", "en", "-37 (-8.5%)"),
+    (396, 433, "meetings_held", "ru", "−37 (−8,5\u00a0%)"),
+    (396, 433, "meetings_held", "en", "−37 (−8.5%)"),
     (0.30, 0.25, "conv_held_to_paid", "ru", "+5,0 п.п."),
     (5, None, "payments", "ru", None),
 ])
@@ -153,7 +153,7 @@ def test_no_change_shows_no_arrow() -> None:
     same, fell = at.metric
     assert same.delta == "без изменений"
     assert (same.proto.direction, same.proto.color) == (Metric.MetricDirection.NONE, Metric.MetricColor.GRAY)
-    assert fell.delta == "-37 (-8,5\u00a0%)"
+    assert fell.delta == "−37 (−8,5\u00a0%)"
     assert (fell.proto.direction, fell.proto.color) == (Metric.MetricDirection.DOWN, Metric.MetricColor.RED)
 
 

@@ -180,8 +180,8 @@ def test_a_hunters_fall_is_red_when_the_payment_window_has_passed() -> None:
     at = open_page("hunter_results", uploads=[Upload("deals.csv", hand_floor_deals("25.11.2026"))])
     cards_now = held_to_paid_cards(at)
     # 21.25 % − 50 % is −28.749999… in floating point: the card writes −28.7 (pages/_widgets.delta_text).
-    assert (cards_now["H1"].value, cards_now["H1"].proto.delta) == ("21.3%", "-28.7 pp")
-    assert (cards_now["H2"].value, cards_now["H2"].proto.delta) == ("41.3%", "-8.8 pp")
+    assert (cards_now["H1"].value, cards_now["H1"].proto.delta) == ("21.3%", "−28.7 pp")
+    assert (cards_now["H2"].value, cards_now["H2"].proto.delta) == ("41.3%", "−8.8 pp")
     assert cards_now["H1"].proto.color == cards_now["H1"].proto.RED
     assert cards_now["H2"].proto.color == cards_now["H3"].proto.color == cards_now["H2"].proto.GRAY
     # The matrix read for the head of sales: One's meetings fail with H1 only (4 / 40 against H2 and H3's 40 / 80);
