@@ -121,7 +121,8 @@ st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 early_months = [] if changes.is_empty() else sorted(changes.filter(
     (pl.col("metric") == key) & pl.col("month").is_in(months) & pl.col("too_early"))["month"].unique().to_list())
 if early_months:
-    st.caption(v.t("too_early_months", months=", ".join(early_months), metrics=metric(key).label(v.lang)))
+    st.caption(v.t("too_early_months", months=", ".join(v.month_name(m) for m in early_months),
+                   metrics=metric(key).label(v.lang)))
 
 # What a source costs.
 st.subheader(v.t("cost_title"))

@@ -163,8 +163,8 @@ def test_overview_does_not_paint_the_fresh_cohort_red(friday_files: list[Upload]
     at = open_screen("floor_overview", uploads=friday_files)
     held, paid, revenue = card(at, "Meetings held"), card(at, "Payments"), card(at, "Revenue")
     # October against September as the cards show them: plainly these are falls of 20–44 %, and were red.
-    assert (held.value, held.delta) == ("345", "-88 (-20.3%)")
-    assert (paid.value, paid.delta) == ("66", "-51 (-43.6%)")
+    assert (held.value, held.delta) == ("345", "−88 (−20.3%)")
+    assert (paid.value, paid.delta) == ("66", "−51 (−43.6%)")
     assert (held.proto.color, paid.proto.color, revenue.proto.color) == (GRAY, GRAY, GRAY)
     assert any(c.value.startswith("Too early to judge: Payments, Revenue, Held → paid") for c in at.caption)
     # The leaderboard: nobody's October held → paid is painted (none of it has had its payment window) …
@@ -178,7 +178,7 @@ def test_overview_does_not_paint_the_fresh_cohort_red(friday_files: list[Upload]
 def test_a_real_drop_is_still_red_on_the_overview(friday_files: list[Upload]) -> None:
     at = open_screen("floor_overview", uploads=friday_files, f_people=[SOKOLOV])
     held = card(at, "Meetings held")
-    assert (held.value, held.delta, held.proto.color) == ("37", "-40 (-51.9%)", RED)
+    assert (held.value, held.delta, held.proto.color) == ("37", "−40 (−51.9%)", RED)
     assert card(at, "Payments").proto.color == GRAY  # his payments: too early, like everyone's
 
 
@@ -189,7 +189,7 @@ def test_sources_month_table_judges_held_to_paid_on_mature_meetings(friday_files
     assert table.select("source", "2026-09", "2026-10").rows() == [("Google", "30.6%", "19.9%"),
                                                                   ("Yandex", "25.8%", "16.5%")]
     assert not painted
-    assert any(c.value.startswith("Too early to judge (2026-10): Held → paid") for c in at.caption)
+    assert any(c.value.startswith("Too early to judge (October 2026): Held → paid") for c in at.caption)
 
 
 def test_sources_month_table_still_paints_a_real_drop(friday_files: list[Upload]) -> None:
