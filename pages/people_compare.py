@@ -40,7 +40,7 @@ if (PICKED not in st.session_state or st.session_state.get(FOLLOWED) != sidebar_
         or any(p not in everyone for p in st.session_state[PICKED])):
     st.session_state[PICKED] = default_people(v, everyone)
     st.session_state[FOLLOWED] = sidebar_people
-chosen: list[str] = st.multiselect(v.t("compare_pick"), everyone, key=PICKED)
+chosen: list[str] = st.multiselect(v.t("compare_pick"), everyone, key=PICKED, format_func=v.person)
 if len(chosen) < 2:
     st.info(v.t("compare_need_two"), icon=":material/info:")
     st.stop()
@@ -60,7 +60,7 @@ for start in range(0, len(chosen), per_row):
     for column, who in zip(st.columns(per_row), chosen[start:start + per_row], strict=False):
         row = rows[who]
         with column.container(border=True):
-            st.markdown("**" + _widgets.escape(who) + "**")
+            st.markdown("**" + _widgets.escape(v.person(who)) + "**")
             for key in ("meetings_held", "payments", "conv_held_to_paid"):
                 st.metric(metric(key).label(v.lang), i18n.fmt(key, row[key], v.lang),
                           help=metric(key).definition(v.lang))
@@ -70,7 +70,7 @@ if held[best] == held[worst]:
     st.markdown(v.md("compare_same", held=i18n.number(held[best], v.lang)))
 else:
     st.markdown(v.md(
-        "compare_sentence", best=best, worst=worst, held=i18n.number(held[best], v.lang),
+        "compare_sentence", best=v.person(best), worst=v.person(worst), held=i18n.number(held[best], v.lang),
         held_worst=i18n.number(held[worst], v.lang),
         best_paid=i18n.percent(rows[best]["conv_held_to_paid"], v.lang),
         worst_paid=i18n.percent(rows[worst]["conv_held_to_paid"], v.lang),
@@ -87,19 +87,19 @@ shown = pl.DataFrame({
 })
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3, column_config={
     "label": v.t("metric"),
-    **{column: st.column_config.TextColumn(who, alignment="right") for column, who in person_columns.items()},
+    **{column: st.column_config.TextColumn(v.person(who), alignment="right") for column, who in person_columns.items()},
     "floor": st.column_config.TextColumn(floor_label, alignment="right"),
 })
 st.caption(v.t("compare_table_caption"))
 v.calls_note()
 raw = pl.DataFrame({"metric": list(METRIC_KEYS),
-                    **{who: [rows[who][k] for k in METRIC_KEYS] for who in chosen},
+                    **{v.person(who): [rows[who][k] for k in METRIC_KEYS] for who in chosen},
                     "floor": [floor[k] for k in METRIC_KEYS]}, strict=False)
-_widgets.downloads(raw, f"{v.t('page_compare')}_{v.period.start:%Y-%m-%d}_{v.period.end:%Y-%m-%d}", v.lang)
+_widgets.downloads(raw, "compare", v.lang)  # сравнение_лидорубов_2026-10: `downloads` adds the period
 
 # ONE chart: each conversion per person (and the floor) with its 95 % Wilson interval.
 st.subheader(v.t("compare_chart"))
-everyone_rows = [*((who, rows[who]) for who in chosen), (floor_label, floor)]
+everyone_rows = [*((v.person(who), rows[who]) for who in chosen), (floor_label, floor)]
 parts = []
 for spec in RATIO_METRICS:
     assert spec.numerator is not None and spec.denominator is not None, spec.key
