@@ -826,6 +826,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Find the call's recording in the telephony by its “Recording ID”."),
     # --- T5: the last English and raw codes on the Russian screens
     "person_not_set": ("не указан", "not set"),
+    # --- T6: follow-ups of the screen work
+    "pace_actual": ("Факт", "Actual"),  # a column title; "part_actual" is the lower-case word inside a legend
 }
 
 

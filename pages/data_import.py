@@ -21,7 +21,20 @@ NOTICE = "_import_notice"  # what the last import or undo said, shown after the 
 CONFIRM = "_undo_confirm"  # the batch whose undo waits for a yes
 
 v = _view.current()
-count_format = _widgets.number_format("count", v.lang)
+
+
+def counted(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """The count columns written as the screen writes numbers (`3 325` on a Russian screen): a NumberColumn's
+    "localized" format follows the browser's locale, so an English browser showed `3,325` on the Russian page."""
+    return frame.with_columns(pl.Series(c, [i18n.number(x, v.lang) for x in frame[c]], dtype=pl.String)
+                              for c in columns if c in frame.columns)
+
+
+def count_column(label: str) -> st.column_config.TextColumn:
+    """A column of counts written by `counted`, right-aligned like numbers."""
+    return st.column_config.TextColumn(label, alignment="right")
+
+
 st.title(v.t("data_title"))
 _view.data_caption(v)
 st.markdown(v.t("data_intro"))
@@ -161,11 +174,11 @@ for index, imported in enumerate(bundle.files):
             st.markdown("**" + v.t("stages") + "**")
             st.caption(v.t("stages_help"))
             steps = st.data_editor(
-                imported.stage_values, hide_index=True, width="stretch", key=f"stages_{file_key}",
+                counted(imported.stage_values, "rows"), hide_index=True, width="stretch", key=f"stages_{file_key}",
                 disabled=["value", "rows"],
                 column_config={
                     "value": st.column_config.TextColumn(v.t("stage_value")),
-                    "rows": st.column_config.NumberColumn(v.t("count"), format=count_format),
+                    "rows": count_column(v.t("count")),
                     "step": st.column_config.SelectboxColumn(v.t("stage_step"), options=list(STEPS), required=True,
                                                              help=v.t("stages_help"),
                                                              format_func=lambda step: v.t(f"step_{step}")),
@@ -209,10 +222,10 @@ suggested = _dataset.suggest_people(counts["name"].to_list(), crm_names)
 people = counts.with_columns(pl.Series("same_as", [people_aliases.get(n) or suggested.get(n) or NONE
                                                    for n in counts["name"]], dtype=pl.String))
 edited_people = st.data_editor(
-    people, hide_index=True, width="stretch", key="people_editor", disabled=["name", "calls", "leads"],
+    counted(people, "calls", "leads"), hide_index=True, width="stretch", key="people_editor",
+    disabled=["name", "calls", "leads"],
     column_config={
-        "name": v.t("spelling"), "calls": st.column_config.NumberColumn(v.t("calls"), format=count_format),
-        "leads": st.column_config.NumberColumn(v.t("leads"), format=count_format),
+        "name": v.t("spelling"), "calls": count_column(v.t("calls")), "leads": count_column(v.t("leads")),
         "same_as": st.column_config.SelectboxColumn(v.t("same_as"), options=[NONE, *crm_names], required=True),
     },
 )
@@ -230,8 +243,8 @@ spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).le
     normalize.source(pl.col("raw"), source_aliases).alias("counted_as")).with_columns(
     pl.col("raw").fill_null(""))
 edited_sources = st.data_editor(
-    spellings, hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
-    column_config={"raw": v.t("raw_source"), "leads": st.column_config.NumberColumn(v.t("leads"), format=count_format),
+    counted(spellings, "leads"), hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
+    column_config={"raw": v.t("raw_source"), "leads": count_column(v.t("leads")),
                    "counted_as": v.t("counted_as")},
 )
 automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto"))
@@ -252,24 +265,23 @@ for batch in reversed(history):
     batch_id = batch["batch_id"]
     with st.container(border=True):
         st.markdown("**" + v.md("ws_batch", batch=batch_id, when=batch["imported_at"].replace("T", " ")) + "**")
-        st.dataframe(pl.DataFrame([{
+        st.dataframe(counted(pl.DataFrame([{
             "name": f["name"], "kind": v.t(f"kind_{f['kind']}") if f"kind_{f['kind']}" in i18n.STRINGS else f["kind"],
             "read": f["rows_read"], "imported": f["rows_imported"], "skipped": f["rows_skipped"],
-            "rejected": f["rows_rejected"]} for f in batch["files"]]), hide_index=True, width="stretch",
+            "rejected": f["rows_rejected"]} for f in batch["files"]]), "read", "imported", "skipped", "rejected"),
+            hide_index=True, width="stretch",
             key=f"batch_files_{batch_id}", column_config={
                 "name": v.t("ws_file"), "kind": v.t("ws_kind"),
-                "read": st.column_config.NumberColumn(v.t("ws_rows_read"), format=count_format),
-                "imported": st.column_config.NumberColumn(v.t("rows_imported"), format=count_format),
-                "skipped": st.column_config.NumberColumn(v.t("rows_skipped"), format=count_format),
-                "rejected": st.column_config.NumberColumn(v.t("rows_rejected"), format=count_format)})
+                "read": count_column(v.t("ws_rows_read")), "imported": count_column(v.t("rows_imported")),
+                "skipped": count_column(v.t("rows_skipped")), "rejected": count_column(v.t("rows_rejected"))})
         if batch["rows"]:
-            st.dataframe(pl.DataFrame([{"stream": v.t(f"kind_{name}") if f"kind_{name}" in i18n.STRINGS else name,
-                                        **counts} for name, counts in batch["rows"].items()]),
+            st.dataframe(counted(pl.DataFrame([{"stream": v.t(f"kind_{name}") if f"kind_{name}" in i18n.STRINGS
+                                                else name, **counts} for name, counts in batch["rows"].items()]),
+                                 "new", "updated", "unchanged"),
                          hide_index=True, key=f"batch_rows_{batch_id}", column_config={
                              "stream": v.t("ws_stream"),
-                             "new": st.column_config.NumberColumn(v.t("ws_new"), format=count_format),
-                             "updated": st.column_config.NumberColumn(v.t("ws_updated"), format=count_format),
-                             "unchanged": st.column_config.NumberColumn(v.t("ws_unchanged"), format=count_format)})
+                             "new": count_column(v.t("ws_new")), "updated": count_column(v.t("ws_updated")),
+                             "unchanged": count_column(v.t("ws_unchanged"))})
         if sum(f["rows_rejected"] for f in batch["files"]):
             rejected = i18n.importer_issues(workspace.issues(batch_id).filter(pl.col("action") == REJECTED), v.lang)
             with st.expander(v.t("ws_rejected_rows", batch=batch_id, n=i18n.number(rejected.height, v.lang)),

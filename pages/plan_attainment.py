@@ -150,7 +150,7 @@ else:
     )
     _widgets.metric_table(
         shown, v.lang, name="pacing",
-        columns={"metric": ColumnSpec(v.t("metric")), "actual": ColumnSpec(v.t("part_actual"), "count"),
+        columns={"metric": ColumnSpec(v.t("metric")), "actual": ColumnSpec(v.t("pace_actual"), "count"),
                  "projected": ColumnSpec(v.t("projected"), "count"),
                  "month_plan": ColumnSpec(v.t("month_plan"), "count"), "on_track": ColumnSpec(v.t("status"))},
         worse=shown.select(*(pl.lit(False).alias(c) for c in shown.columns[:-1]),
