@@ -23,7 +23,7 @@ from analytics.importing import reading, values
 from analytics.importing.converting import FileImport, _aligned, _all_distinct, conformed
 from analytics.importing.mapping import FileKind
 from analytics.importing.pipeline import Upload, import_one
-from analytics.importing.reading import BadFile
+from analytics.importing.reading import BadFile, _single_byte_encoding
 from tests.hostile.make_corpus import cases
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -274,3 +274,28 @@ def test_chunks_aligned_without_changing_a_value() -> None:
                        pl.DataFrame({"lead_id": ["1"], "paid_at": [datetime(2025, 1, 1)], "amount": [None]},
                                     schema={"lead_id": pl.String, "paid_at": pl.Datetime("us"),
                                             "amount": pl.Float64}))
+
+
+# ---- Windows-1251 taken for KOI-8 ----------------------------------------------------------------------------------
+
+def test_a_windows_1251_file_charset_normalizer_calls_koi8_is_read_as_windows_1251() -> None:
+    """Found by test_metamorphic: the amoCRM rendering of the floor's 84 calls in this order, Windows-1251, is KOI8-R
+    to charset-normalizer; read so, no header was recognised and every call 'reached no employee'."""
+    import charset_normalizer
+
+    from tests.test_metamorphic import AMOCRM, Rendering, render
+
+    order = (0, 33, 65, 22, 55, 20, 10, 7, 8, 9, 17, 25, 14, 16, 15, 23, 13, 6, 18, 19, 5, 1, 3, 12, 24, 11, 26, 27,
+             28, 29, 30, 31, 32, 21, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54,
+             4, 56, 57, 58, 59, 60, 61, 62, 63, 64, 2, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81,
+             82, 83)
+    content = render("calls", Rendering(AMOCRM, (0, 1, 2, 3, 4), order, "csv", "cp1251", ",")).content
+    candidates = ["cp1251", "koi8_r", "cp866", "mac_cyrillic"]
+    best = charset_normalizer.from_bytes(content, cp_isolation=candidates).best()
+    assert best is not None and best.encoding == "koi8_r"  # the library's guess this test is about
+    assert _single_byte_encoding(content) == "cp1251"
+    result = assert_same(content, "calls.csv")
+    assert isinstance(result, FileImport)
+    assert (result.encoding, result.rows_in_file, result.imported) == ("cp1251", 84, 84)
+    koi8 = "Привет, это обычный текст в кодировке КОИ-8: сотрудник Анна, длительность разговора".encode("koi8_r")
+    assert _single_byte_encoding(koi8) == "koi8_r"  # real KOI8-R text stays KOI8-R

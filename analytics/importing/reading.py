@@ -104,9 +104,17 @@ class Decoded:
 
 
 def _single_byte_encoding(sample: bytes) -> str:
-    """Russian exports that are not UTF-8 are Windows-1251 nearly always; charset-normalizer settles the rare rest."""
+    """Russian exports that are not UTF-8 are Windows-1251 nearly always; charset-normalizer settles the rare rest.
+
+    On a short sample of names it may say KOI8-R for a Windows-1251 file (the same bytes are letters in both, with
+    the cases swapped): text is mostly lowercase, which is 0xE0–0xFF in Windows-1251 and 0xC0–0xDF in KOI8-R.
+    """
     best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1251", "koi8_r", "cp866", "mac_cyrillic"]).best()
-    return best.encoding if best is not None else "cp1251"
+    encoding = best.encoding if best is not None else "cp1251"
+    if encoding == "koi8_r" and sum(sample.count(bytes([b])) for b in range(0xE0, 0x100)) > \
+            sum(sample.count(bytes([b])) for b in range(0xC0, 0xE0)):
+        return "cp1251"
+    return encoding
 
 
 def _utf16(content: bytes) -> str | None:
