@@ -41,7 +41,9 @@ def plain_polars(paths: dict[str, Path]) -> list[dict[str, Any]]:
 
     types = {"datetime": pl.Datetime("us"), "text": pl.String(), "int": pl.Int64(), "bool": pl.Boolean(),
              "float": pl.Float64()}
-    scan = {t: pl.scan_csv(paths[t], schema={c: types[k] for c, k in SCHEMAS[t].items()}) for t in TABLES}
+    # Typed columns by name; a column the analyst does not use (e.g. calls.recording) is read as text and dropped.
+    scan = {t: pl.scan_csv(paths[t], schema_overrides={c: types[k] for c, k in SCHEMAS[t].items()},
+                           infer_schema=False).select(list(SCHEMAS[t])) for t in TABLES}
     month = lambda column: pl.col(column).dt.strftime("%Y-%m").alias("month")  # noqa: E731
     calls = scan["calls"].group_by("employee", month("started_at")).agg(
         pl.len().alias("calls_total"), (pl.col("duration_s") >= 60).sum().alias("calls_60s"),
@@ -74,7 +76,7 @@ def plain_pandas(paths: dict[str, Path]) -> list[dict[str, Any]]:
         dates = [c for c, kind in schema.items() if kind == "datetime"]
         names = {"text": "string", "int": "Int64", "bool": "boolean", "float": "float64"}
         return pd.read_csv(paths[table], dtype={c: names[k] for c, k in schema.items() if c not in dates},
-                           parse_dates=dates)
+                           parse_dates=dates, usecols=list(schema))
 
     calls, leads, meetings, payments = (read(t) for t in TABLES)
     calls["month"] = calls["started_at"].dt.strftime("%Y-%m")
