@@ -101,7 +101,7 @@ def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
 
 def combine(files: Sequence[FileImport]) -> schema.Dataset:
     """Stack the tables of all files into one Dataset."""
-    tables: dict[str, list[pl.DataFrame]] = {name: [] for name in schema.TABLES}
+    tables: dict[schema.TableName, list[pl.DataFrame]] = {name: [] for name in schema.TABLES}
     for imported in files:
         for name, frame in imported.tables.items():
             tables[name].append(frame)

@@ -346,9 +346,9 @@ def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[d
         # The same sample of the UTF-8 text as below: the first SAMPLE_BYTES bytes of it.
         utf8_head = content[:SAMPLE_BYTES].decode(encoding, errors="replace").encode("utf-8")[:SAMPLE_BYTES]
         dialect = sniff(utf8_head.decode("utf-8", errors="ignore"), name)
-        frame = _single_byte_pieces(content, encoding, dialect)
-        if frame is not None:
-            return frame, "asterisk" if dialect.header else "csv", encoding, []
+        pieces = _single_byte_pieces(content, encoding, dialect)
+        if pieces is not None:
+            return pieces, "asterisk" if dialect.header else "csv", encoding, []
     decoded = decode(content, trust_utf8=True)
     dialect = sniff(decoded.utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), name)
     frame: pl.DataFrame | None = None
