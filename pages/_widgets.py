@@ -315,10 +315,13 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
             config[column] = st.column_config.TextColumn(label, alignment="right")
         else:
             config[column] = st.column_config.Column(label)
-    # An amount is written as the screens write money (`1 234,5`), and "—" when there is none (never "None").
+    # An amount is written as the screens write money (`1 234,5`), and "—" when there is none (never "None"); so is
+    # any missing text (a call with no lead), except a link: "—" would be a link to nowhere.
     shown = frame.with_columns(
-        pl.Series(c, [i18n.DASH if x is None else i18n.number(x, lang, 0 if x == int(x) else 2) for x in frame[c]],
-                  dtype=pl.String) for c in AMOUNTS if c in frame.columns)
+        *(pl.col(c).fill_null(i18n.DASH) for c, dtype in frame.schema.items()
+          if dtype == pl.String and c != "recording_url"),
+        *(pl.Series(c, [i18n.DASH if x is None else i18n.number(x, lang, 0 if x == int(x) else 2) for x in frame[c]],
+                    dtype=pl.String) for c in AMOUNTS if c in frame.columns))
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
     downloads(frame, name, lang, columns=titles)
     return frame

@@ -131,7 +131,7 @@ styler = shown.to_pandas().style.apply(
 # drop is news) comes first, so both are seen without scrolling sideways.
 st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3,
              column_order=["label", *reversed(months)],
-             column_config={"label": st.column_config.TextColumn(v.t("metric"), pinned=True),
+             column_config={"label": st.column_config.TextColumn(v.t("metric"), width="medium", pinned=True),
                             **{m: st.column_config.TextColumn(m, alignment="right") for m in months}})
 _widgets.downloads(all_months, f"months_{who}", v.lang, metrics_as_rows=True)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))

@@ -36,22 +36,28 @@ def labels(table) -> dict[str, str]:
 
 # ---- 2: records tables: coded values in words, the person and the source not set in the language ------------------
 
-# One call of Анна's, linked to lead 1 by its phone: the records' `direction` and `linked_by` are codes (out, phone).
+# Two calls of Анна's: one linked to lead 1 by its phone, one of a number no lead has. The records' `direction` and
+# `linked_by` are codes (out, in, phone); the second call has no lead and no link.
 CALLS = ("Дата и время;Сотрудник;Номер клиента;Длительность разговора;Тип звонка\n"
-         "01.10.2026 10:00;Анна;79165550101;65;Исходящий\n").encode()
+         "01.10.2026 10:00;Анна;79165550101;65;Исходящий\n"
+         "01.10.2026 11:00;Анна;79165559999;70;Входящий\n").encode()
 DEALS = (
     "lead_id;created_at;employee;source;phone;booked_at;meeting_at;held\n"
     "L1;01.10.2026 09:00;Анна;google;79165550101;02.10.2026 12:00;06.10.2026 12:00;да\n"
 ).encode()
 
 
-@pytest.mark.parametrize(("lang", "direction", "linked_by"), [("ru", "исходящий", "телефону"),
-                                                              ("en", "outgoing", "phone")])
-def test_a_calls_records_table_writes_its_codes_in_words(lang: str, direction: str, linked_by: str) -> None:
+@pytest.mark.parametrize(("lang", "out", "incoming", "phone"), [("ru", "исходящий", "входящий", "телефону"),
+                                                                 ("en", "outgoing", "incoming", "phone")])
+def test_a_calls_records_table_writes_its_codes_in_words(lang: str, out: str, incoming: str, phone: str) -> None:
     at = open_screen("lead_generator", lang, uploads=[Upload("deals.csv", DEALS), Upload("calls.csv", CALLS)],
                      f_period="all", person="Анна")
-    calls = table_with(at, "linked_by")
-    assert calls.value[["direction", "linked_by"]].values.tolist() == [[direction, linked_by]]
+    listen, calls = (d for d in at.dataframe if "linked_by" in d.value.columns)
+    # The listen-to-the-calls table (lead 1's meeting was held, not paid) and the records' calls tab, whose call of
+    # no lead reads "—", never "None".
+    assert listen.value[["direction", "lead_id", "linked_by"]].values.tolist() == [[out, "L1", phone]]
+    assert calls.value[["direction", "lead_id", "linked_by"]].values.tolist() == [[out, "L1", phone],
+                                                                                 [incoming, "—", "—"]]
     assert labels(calls)["linked_by"] == i18n.t("col_linked_by", lang)
 
 

@@ -239,5 +239,6 @@ def test_the_listen_table_shows_a_recording_id_as_text() -> None:
     at = open_screen("lead_generator", "ru", person=BELOVA, f_period="all")
     table = next(pl.from_pandas(d.value) for d in at.dataframe if "recording_id" in d.value.columns)
     assert table.columns[:2] == ["started_at", "recording_id"] and "call_id" not in table.columns
-    assert table.select("lead_id", "duration_s", "recording_id").rows() == [("L1", 125, "c0ffee01"), ("L1", 0, None)]
+    assert table.select("lead_id", "duration_s", "recording_id").rows() == [("L1", 125, "c0ffee01"),
+                                                                           ("L1", 0, "—")]  # "—": no recording
     assert i18n.t("s1_recording_ids", "ru") in [c.value for c in at.caption]
