@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import polars as pl
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from analytics import i18n, normalize
 from analytics.importing.converting import STEPS, VALUE_IGNORED
@@ -30,7 +31,7 @@ def counted(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
                               for c in columns if c in frame.columns)
 
 
-def count_column(label: str) -> st.column_config.TextColumn:
+def count_column(label: str) -> ColumnConfig:
     """A column of counts written by `counted`, right-aligned like numbers."""
     return st.column_config.TextColumn(label, alignment="right")
 
