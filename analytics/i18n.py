@@ -1563,3 +1563,17 @@ def importer_issues(issues: pl.DataFrame, lang: Lang) -> pl.DataFrame:
     """The importer's issue table (report.ISSUE_SCHEMA) with its reasons and actions in the language."""
     return issues.with_columns(importer_column(issues[name], lang) for name in ("reason", "action")
                                if name in issues.columns)
+
+
+# --- U2: tables that show what the sentence talks about (screen review items 4, 5, 12, 15, 20, 24, 25).
+STRINGS.update({
+    # A month table's column header: short, so that six months fit beside the metric's name.
+    "months_short": ("янв фев мар апр май июн июл авг сен окт ноя дек",
+                     "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+    "month_running": ("{month} (идёт)", "{month} (running)"),
+    "month_column_help": ("{month}. Красным — падение к предыдущему месяцу, колонке слева.",
+                          "{month}. In red: a fall on the month before, the column to the left."),
+    "month_running_help": ("{month} ещё идёт: его числа неполные, и падением он не красится.",
+                           "{month} is still running: its numbers are incomplete and never painted as a fall."),
+    "chart_no_data": ("Нет данных за период.", "No data for the period."),
+})

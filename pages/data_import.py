@@ -149,7 +149,8 @@ for index, imported in enumerate(bundle.files):
             mapping, hide_index=True, width="stretch", key=f"mapping_{file_key}",
             height=35 * (mapping.height + 1) + 3,
             # The field's key (`lead_id`) is for scripts and the CLI; a Russian reader has its meaning instead.
-            column_order=None if v.lang == "en" else ("label", "required", "column", "sample"),
+            # The column the user sets comes right after the meaning: on a phone it is in view without scrolling.
+            column_order=None if v.lang == "en" else ("label", "column", "required", "sample"),
             disabled=["field", "label", "required", "sample"],
             column_config={
                 "field": st.column_config.TextColumn(v.t("field"), width="small"),
@@ -176,7 +177,7 @@ for index, imported in enumerate(bundle.files):
             st.caption(v.t("stages_help"))
             steps = st.data_editor(
                 counted(imported.stage_values, "rows"), hide_index=True, width="stretch", key=f"stages_{file_key}",
-                disabled=["value", "rows"],
+                disabled=["value", "rows"], column_order=("value", "step", "rows"),  # the step to set beside its stage
                 column_config={
                     "value": st.column_config.TextColumn(v.t("stage_value")),
                     "rows": count_column(v.t("count")),

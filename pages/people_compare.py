@@ -86,7 +86,8 @@ shown = pl.DataFrame({
     "floor": [i18n.fmt(k, floor[k], v.lang) for k in METRIC_KEYS],
 })
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3, column_config={
-    "label": v.t("metric"),
+    # the metric's name pinned and wide enough for "Назначение → подтверждение" (it was cut at 1024 and 390 px)
+    "label": st.column_config.TextColumn(v.t("metric"), width="medium", pinned=True),
     **{column: st.column_config.TextColumn(v.person(who), alignment="right") for column, who in person_columns.items()},
     "floor": st.column_config.TextColumn(floor_label, alignment="right"),
 })

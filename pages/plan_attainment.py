@@ -98,8 +98,11 @@ st.subheader(v.t("attainment"))
 wide = summary.pivot("metric", index="employee", values=["actual", "plan", "attainment", "days_below"])
 columns = ["employee"]
 specs: dict[str, ColumnSpec] = {}
-for key in PLAN_METRICS:  # the plans themselves are in the cards above; the days below plan in the calendar
-    for part in ("actual", "attainment"):
+# Held meetings first (the main KPI, the one the sentence above names), each attainment before its fact: at 1440 px
+# the columns the sentence talks about are in view, on a phone beside the pinned name.
+for key in ("meetings_held", *(k for k in PLAN_METRICS if k != "meetings_held")):
+    # the plans themselves are in the cards above; the days below plan in the calendar
+    for part in ("attainment", "actual"):
         name = f"{part}_{key}"
         columns.append(name)
         label = f"{metric(key).label(v.lang)} · {v.t('part_' + part)}"
@@ -144,7 +147,9 @@ else:
     first = pace.row(0, named=True)
     st.caption(i18n.sentence(v.t("pacing_caption", month=i18n.month_label(v.data.last_day, v.lang),
                                  done=first["days_elapsed"], total=first["days_in_month"])))
-    shown = v.named(pace).select("employee", "metric", "actual", "projected", "month_plan", "on_track").with_columns(
+    in_funnel = pl.col("metric").replace_strict({k: i for i, k in enumerate(PLAN_METRICS)}, default=None)
+    shown = v.named(pace.sort(pl.col("employee"), in_funnel)).select(  # calls, booked, held: the funnel's order
+        "employee", "metric", "actual", "projected", "month_plan", "on_track").with_columns(
         pl.col("metric").replace_strict({k: metric(k).label(v.lang) for k in PLAN_METRICS}),
         pl.col("on_track").replace_strict({True: v.t("on_track"), False: v.t("behind")}, return_dtype=pl.String),
     )
