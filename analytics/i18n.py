@@ -79,18 +79,19 @@ def number(value: float | int | Decimal | None, lang: Lang, decimals: int = 0) -
                                                  decimal_quantization=True))
 
 
-def percent(value: float | None, lang: Lang, signed: bool = False) -> str:
+def percent(value: float | None, lang: Lang, signed: bool = False, decimals: int = 1) -> str:
     """A share as a percent with one decimal: `12,3 %` (ru, CLDR puts a no-break space before %) / `12.3%` (en).
 
     `signed` writes a change: `+12,3 %`, `−4,0 %`, and `±0,0 %` for no change at the shown precision.
+    `decimals=0` writes a chosen setting, such as a threshold, as it was chosen: `15 %`, never `15,0 %`.
     """
     exact = _decimal(value)
     if exact is None:
         return DASH
-    shown = _rounded(exact * 100, 1)
+    shown = _rounded(exact * 100, decimals)
     if shown == 0:
         shown = abs(shown)
-    pattern = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    pattern = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
     text = _typeset(babel_numbers.format_percent(abs(shown) / 100 if signed else shown / 100, format=pattern,
                                                  locale=lang))
     if signed:
@@ -316,10 +317,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # overview
     "overview_title": ("Обзор отдела", "Floor overview"),
     "overview_sentence": (
-        "За период лидорубы довели до проведённой встречи {held} {held@clients:gen} ({held_change} к прошлому "
-        "периоду); {paid} из них оплатили на {revenue}.",
-        "In the period the lead generators brought {held} {held@clients} to a held meeting ({held_change} on the "
-        "previous period); {paid} of them paid, {revenue} in all.",
+        "За период лидорубы довели до проведённой встречи {held} {held@clients:gen}{whence}{change}; {paid} из них "
+        "оплатили на {revenue}.",
+        "In the period the lead generators brought {held} {held@clients}{whence} to a held meeting{change}; {paid} of "
+        "them paid, {revenue} in all.",
     ),
     "funnel": ("Воронка", "Funnel"),
     "funnel_chart_title": ("Встречи и оплаты (из {calls} {calls@calls:gen} от 60 с)",
@@ -328,7 +329,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Красным — падение не меньше {threshold} к прошлому периоду, и неслучайное (значимо на уровне 95 %: "
         "для количеств — точный тест Пуассона, для конверсий — тест двух долей). Мелкие числа (2 → 1) тревогой не "
         "считаются.",
-        "In red: a fall of at least {threshold} on the previous period that is not chance (significant at 95 %: an "
+        "In red: a fall of at least {threshold} on the previous period that is not chance (significant at 95%: an "
         "exact Poisson test for counts, a two-proportion test for conversions). Tiny numbers (2 → 1) are never "
         "alarms.",
     ),
@@ -424,12 +425,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "uncertainty_caption": (
         "Точка — конверсия, линия — 95 % доверительный интервал (Уилсона). Длинная линия — мало данных: "
         "разница может быть случайной.",
-        "The dot is the conversion, the line its 95 % (Wilson) interval. A long line means few data: the "
+        "The dot is the conversion, the line its 95% (Wilson) interval. A long line means few data: the "
         "difference may be chance.",
     ),
     "rate": ("Конверсия", "Rate"),
-    "ci_low": ("Нижняя граница 95 %", "95 % low"),
-    "ci_high": ("Верхняя граница 95 %", "95 % high"),
+    "ci_low": ("Нижняя граница 95 %", "95% low"),
+    "ci_high": ("Верхняя граница 95 %", "95% high"),
     "n": ("Наблюдений", "Sample size"),
     "mom_sources": ("Месяц к месяцу по источникам", "Month over month by source"),
     "cost_title": ("Сколько стоит источник", "What a source costs"),
@@ -496,7 +497,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "неслучайно (95 %): для количеств — точный тест Пуассона, для конверсий — тест двух долей. Серьёзность: "
         "высокая — падение вдвое больше порога и p < 0,001; средняя — p < 0,01; иначе низкая.",
         "The month is compared with the one before. A drop is a fall of at least {threshold} that is also not "
-        "chance (95 %): an exact Poisson test for counts, a two-proportion test for conversions. Severity: high — "
+        "chance (95%): an exact Poisson test for counts, a two-proportion test for conversions. Severity: high — "
         "a fall of twice the threshold at p < 0.001; medium — p < 0.01; low otherwise.",
     ),
     "severity_high": ("Высокая", "High"),
@@ -511,7 +512,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scope_employee": ("Лидорубы", "Lead generators"),
     "scope_source": ("Источники", "Sources"),
     "situation_few_payments": ("Встреч много, оплат мало", "Many meetings, few payments"),
-    "situation_few_held": ("Назначают много, проводят мало", "Many booked, few held"),
+    "situation_few_held": ("Много назначено, мало проведено", "Many booked, few held"),
     "situation_few_booked": ("Меньше назначенных встреч", "Fewer meetings booked"),
     "situation_below_plan": ("Ниже плана", "Below plan"),
     "situation_source_quality": ("Качество источника", "Source quality"),
@@ -551,8 +552,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "diag_caption_moved": ("{label}: {before} ({previous_month}) → {now} ({month})",
                            "{label}: {before} ({previous_month}) → {now} ({month})"),
-    "diag_caption_plan": ("{label}: план {plan}, факт {actual} ({attainment})",
-                          "{label}: plan {plan}, actual {actual} ({attainment})"),
+    "diag_caption_plan": ("{label} за {month} по дате события: план {plan}, факт {actual} ({attainment})",
+                          "{label} in {month} by event date: plan {plan}, actual {actual} ({attainment})"),
     "reading_files": ("Читаю файлы…", "Reading the files…"),
     "data_title": ("Данные", "Data"),
     "data_intro": (
@@ -634,9 +635,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save_people": ("Сохранить сотрудников", "Save people"),
     "sources_alias_title": ("Источники: как считать написания", "Sources: how spellings count"),
     "sources_alias_help": (
-        "Всё, где упомянут Google, считается Google, всё с Яндексом — Yandex, пустое — unknown (на экранах — «не "
-        "указан»). Поправьте колонку «Считать как», чтобы объединить остальные.",
-        "Anything naming Google counts as Google, anything naming Yandex as Yandex, empty as unknown. Edit "
+        "Всё, где упомянут Google, считается Google, всё с Яндексом — Yandex, пустое — «не указан». Поправьте "
+        "колонку «Считать как», чтобы объединить остальные.",
+        "Anything naming Google counts as Google, anything naming Yandex as Yandex, empty as \"not set\". Edit "
         "\"Counts as\" to merge the rest.",
     ),
     "raw_source": ("Как написано в файле", "As written in the file"),
@@ -657,9 +658,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{worst} ({worst_rate}, {worst_paid} of {worst_held}).",
     ),
     "hunters_sure": ("Разница неслучайна: 95 % интервалы не пересекаются.",
-                     "The difference is not chance: the 95 % intervals do not overlap."),
+                     "The difference is not chance: the 95% intervals do not overlap."),
     "hunters_unsure": ("95 % интервалы пересекаются: при таком числе встреч разница может быть случайной.",
-                       "The 95 % intervals overlap: with this many meetings the difference may be chance."),
+                       "The 95% intervals overlap: with this many meetings the difference may be chance."),
     "hunters_source_note": (
         "Фильтр источников ({sources}): показаны только встречи и оплаты лидов из этих источников. Хантер не "
         "выбирает, откуда пришёл клиент, — так хантеров сравнивают на одних и тех же лидах.",
@@ -684,7 +685,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "В клетке — оплачено / проведено · доля, в подсказке — 95 % интервал (Уилсона). Если встречи лидоруба "
         "плохо оплачиваются у всех хантеров — дело в лидорубе (каких клиентов и с какими ожиданиями он "
         "приводит); если только у одного — дело в хантере.",
-        "Each cell: paid / held · rate; the tooltip gives the 95 % (Wilson) interval. If a lead generator's "
+        "Each cell: paid / held · rate; the tooltip gives the 95% (Wilson) interval. If a lead generator's "
         "meetings pay poorly with every hunter, it is the lead generator (which clients, what expectations); if "
         "only with one, it is the hunter.",
     ),
@@ -772,18 +773,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "their {window}-day payment window has not passed). It is not a drop; the conversions are compared only "
         "on meetings that have had their chance.",
     ),
-    "funnel_chart_title_by_source": ("Встречи и оплаты источника", "The source's meetings and payments"),
+    "funnel_chart_title_by_source": ("Встречи и оплаты {whence}", "Meetings and payments {whence}"),
     "too_early_months": (
         "Рано судить ({months}): {metrics} — встречи этих когорт ещё впереди, это не падение.",
         "Too early to judge ({months}): {metrics} — these cohorts' meetings are still ahead, not a drop.",
     ),
     # --- T2: downloads and layout
-    "download_keys": ("Ключи для скриптов", "Keys for scripts"),
+    "download_keys": ("Заголовки для программ (англ.)", "Headers for programs (fixed keys)"),
     "download_keys_help": (
-        "Файлы с постоянными ключами в заголовках (`meetings_held`, `conv_held_to_paid`…) вместо названий на "
-        "экране: для скриптов и командной строки, которым язык интерфейса не важен.",
-        "Files with the stable keys as headers (`meetings_held`, `conv_held_to_paid`…) instead of the screen's "
-        "titles: for scripts and the command line, whatever the app's language.",
+        "Обычно не нужно. Включите, только если файл читает программа (скрипт, BI, ваш аналитик): тогда в "
+        "заголовках столбцов будут неизменные английские ключи (`meetings_held`, `conv_held_to_paid`…) вместо "
+        "названий с экрана, и программа не сломается при смене языка.",
+        "Usually not needed. Turn it on only when a program reads the file (a script, a BI tool, your analyst): the "
+        "column headers are then fixed keys (`meetings_held`, `conv_held_to_paid`…) instead of the screen's titles, "
+        "so the program keeps working whatever the app's language.",
     ),
     "no_change": ("без изменений", "no change"),
     "col_person": ("Лидоруб", "Lead generator"),
@@ -828,6 +831,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "person_not_set": ("не указан", "not set"),
     # --- T6: follow-ups of the screen work
     "pace_actual": ("Факт", "Actual"),  # a column title; "part_actual" is the lower-case word inside a legend
+    # --- U3: sentences that agree with their numbers
+    "overview_title_sources": ("Обзор отдела · {sources}", "Floor overview · {sources}"),
+    "overview_change": (" ({held_change} к прошлому периоду)", " ({held_change} on the previous period)"),
+    "from_source": ("из источника {sources}", "from the source {sources}"),
+    "from_sources": ("из источников {sources}", "from the sources {sources}"),
+    "severity_count_high": ("Находки высокой важности", "High-severity findings"),
+    "severity_count_medium": ("Находки средней важности", "Medium-severity findings"),
+    "severity_count_low": ("Находки низкой важности", "Low-severity findings"),
+    "plan_card": ("{label}: факт / план", "{label}: actual / plan"),
+    "plan_cards_basis": (
+        "По дате события: встреча считается в день, когда прошла, поэтому числа могут отличаться от экранов в режиме "
+        "когорт (там — по дате назначения).",
+        "By event date: a meeting counts on the day it took place, so the numbers may differ from the screens in "
+        "cohort mode (there, by booking date).",
+    ),
+    "compare_gap": ("Сильнее всего различается «{label}»: {high_who} — {high}, {low_who} — {low}; {sure}",
+                    "The largest gap is in {label}: {high_who} {high}, {low_who} {low}; {sure}"),
+    "compare_gap_sure": ("разница неслучайна (95 % интервалы не пересекаются).",
+                         "the difference is not chance (the 95% intervals do not overlap)."),
+    "compare_gap_unsure": ("при таком числе встреч разница может быть случайной.",
+                           "with this many meetings the difference may be chance."),
+    "by_booking_month": ("{label} (из назначенных в месяце)", "{label} (of the meetings booked in the month)"),
+    "field_keys_help": ("Ключи полей для скриптов и командной строки: {keys}.",
+                        "The fields' keys for scripts and the command line: {keys}."),
+    # --- U1: charts a head of sales can read
+    "chart_running": ("период ещё идёт — неполный", "not over yet — incomplete"),
+    "chart_note": ("Примечание", "Note"),
+    "matrix_few": ("Бледные клетки — меньше {n} проведённых встреч: по ним выводов не делать.",
+                   "Pale cells: fewer than {n} meetings held, too few to judge."),
 }
 
 
@@ -1003,20 +1035,20 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "cause_calls_fell": ("звонков от {t} с {moved}", "calls ≥ {t} s {moved}"),
     "cause_calls_fell_below_plan": ("звонков от {t} с {moved}, это {attainment} плана",
                                     "calls ≥ {t} s {moved}, {attainment} of plan"),
-    "cause_calls_below_plan": ("звонков от {t} с — {actual}, это {attainment} плана",
-                               "calls ≥ {t} s {actual}, {attainment} of plan"),
+    "cause_calls_below_plan": ("мало звонков от {t} с: {actual}, это {attainment} плана",
+                               "few calls ≥ {t} s: {actual}, {attainment} of plan"),
     "cause_minutes": ("минут на линии {moved}", "minutes on the line {moved}"),
     "cause_leads": ("новых лидов {moved}", "new leads {moved}"),
     "cause_target_share": ("доля целевых {moved}", "target share {moved}"),
     # situation 2: booked but not held — the first link of the chain that fell
-    "few_held_link": ("{who}: проведено встреч {held}; цепочка рвётся на шаге «{link}» ({link_moved}), {booking} — "
-                      "{advice}.{due}",
-                      "{who}: meetings held {held}; the chain breaks at {link} ({link_moved}) {booking} — "
-                      "{advice}.{due}"),
-    "few_held_unexplained": ("{who}: проведено встреч {held}, но ни одно звено цепочки в отдельности не упало "
-                             "значимо — посмотрите встречи.{due}",
-                             "{who}: meetings held {held}, yet no single link of the chain fell significantly — "
-                             "look at the meetings.{due}"),
+    "few_held_link": ("{who}: из назначенных в месяце проведено встреч {held}; цепочка рвётся на шаге «{link}» "
+                      "({link_moved}), {booking} — {advice}.{due}",
+                      "{who}: of the meetings booked in the month, held {held}; the chain breaks at {link} "
+                      "({link_moved}) {booking} — {advice}.{due}"),
+    "few_held_unexplained": ("{who}: из назначенных в месяце проведено встреч {held}, но ни одно звено цепочки в "
+                             "отдельности не упало значимо — посмотрите встречи.{due}",
+                             "{who}: of the meetings booked in the month, held {held}, yet no single link of the "
+                             "chain fell significantly — look at the meetings.{due}"),
     "booking_normal": ("назначения в норме ({moved})", "while booking is normal ({moved})"),
     "booking_fell": ("и назначений тоже меньше ({moved})", "and fewer meetings were booked too ({moved})"),
     "advice_unconfirmed": ("клиенты не подтверждают встречи: выясните почему (напоминания, ожидания, время встречи)",
@@ -1103,7 +1135,7 @@ STRINGS.update({
     "compare_chart_caption": (
         "Точка — конверсия, линия — 95 % доверительный интервал (Уилсона). Если линии двоих перекрываются, "
         "разница между ними может быть случайной.",
-        "The dot is the conversion, the line its 95 % (Wilson) interval. Where two people's lines overlap, the "
+        "The dot is the conversion, the line its 95% (Wilson) interval. Where two people's lines overlap, the "
         "difference between them may be chance.",
     ),
     "who": ("Кто", "Who"),
@@ -1164,10 +1196,12 @@ STRINGS.update({
     "trend_partial": ("Данные заканчиваются {day}: последний период неполный.",
                       "The data end on {day}: the last period is not complete."),
     "mature_rule": (
-        "Когорта: конверсии 9–12 сравниваются только на встречах, чей срок наступил к {end}, а проведение → оплата — "
+        "Когорта: конверсии после назначения (подтверждение, проведение) сравниваются только на встречах, чей срок "
+        "наступил к {end}, а проведение → оплата — "
         "на встречах, после которых прошло {window} дней (в обоих периодах одинаково): по свежим встречам судить "
         "рано, это не падение.",
-        "Cohort mode: conversions 9–12 are compared only on meetings due by {end}, and held → paid only on meetings "
+        "Cohort mode: the conversions after booking (confirmed, held) are compared only on meetings due by {end}, and "
+        "held → paid only on meetings "
         "held at least {window} days before it (in both periods alike): fresh meetings are too early to judge, not "
         "a drop.",
     ),

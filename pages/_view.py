@@ -92,11 +92,13 @@ class View:
         return i18n.month_label(date(int(month[:4]), int(month[5:7]), 1), self.lang, case)
 
     def period_caption(self) -> str:
-        start, end = self.period.start.strftime("%d.%m.%Y"), self.period.end.strftime("%d.%m.%Y")
+        """The period (and the one it is compared with) in the language's dates: `01.10.2026 — 31.10.2026` /
+        `1 Oct 2026 – 31 Oct 2026`, as every other date on the screen."""
+        start, end = i18n.date_label(self.period.start, self.lang), i18n.date_label(self.period.end, self.lang)
         if self.previous is None:
-            return f"{start} — {end}"
-        return self.t("period_caption", start=start, end=end, pstart=self.previous.start.strftime("%d.%m.%Y"),
-                      pend=self.previous.end.strftime("%d.%m.%Y"))
+            return f"{start} — {end}" if self.lang == "ru" else f"{start} – {end}"
+        return self.t("period_caption", start=start, end=end, pstart=i18n.date_label(self.previous.start, self.lang),
+                      pend=i18n.date_label(self.previous.end, self.lang))
 
     # ---- numbers ----------------------------------------------------------------------------------------------------
     def facts(self, mode: Mode | None = None) -> pl.DataFrame:

@@ -20,6 +20,8 @@ from pages import _settings, _view, _widgets
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
 SEVERITY_COLOR: dict[str, Literal["red", "orange", "blue"]] = {"high": "red", "medium": "orange", "low": "blue"}
+# The counts of the chain that follow a meeting booked in the month (a cohort), unlike calls, leads and bookings.
+BY_BOOKING = ("meetings_confirmed", "meetings_held", "payments", "revenue")
 WORDED_IN = "_diag_worded_in"  # the language the month and scope widgets last showed their options in
 
 
@@ -67,13 +69,19 @@ def number_caption(v: _view.View, report: Report, finding: Finding) -> list[str]
         lines.append(v.md("versus_others", label=label, who=who_of(v, finding), now=now,
                           others=i18n.fmt(key, finding.previous, v.lang)))
     elif finding.previous is not None:
-        lines.append(v.t("diag_caption_moved", label=label, before=i18n.fmt(key, finding.previous, v.lang), now=now,
+        # The chain compares booking cohorts: a meeting's step counts in the month it was booked.
+        moved_label = v.t("by_booking_month", label=label) if key in BY_BOOKING else label
+        lines.append(v.t("diag_caption_moved", label=moved_label, before=i18n.fmt(key, finding.previous, v.lang),
+                         now=now,
                          previous_month=i18n.month_label(month_of(report.previous_month), v.lang),
                          month=i18n.month_label(month_of(report.month), v.lang)))
     if finding.plan is not None:
         attainment = finding.current / finding.plan if finding.plan and finding.current is not None else None
+        # A plan counts events (a meeting on the day it was held), the chain a booking cohort: the caption says so,
+        # so that "факт 49" does not read as contradicting "проведено 77 → 44" of the same person and month.
         lines.append(v.t("diag_caption_plan", label=label, plan=i18n.fmt(key, finding.plan, v.lang), actual=now,
-                         attainment=i18n.percent(attainment, v.lang)))
+                         attainment=i18n.percent(attainment, v.lang),
+                         month=i18n.month_label(month_of(report.month), v.lang)))
     return lines
 
 
@@ -159,12 +167,12 @@ if maturity and report.data_end is not None:
         booked=i18n.number(maturity["booked"], v.lang), cutoff=i18n.date_label(maturity["held_by"], v.lang),
         window=i18n.count_phrase(report.payment_window_days, "days", v.lang, case="genitive"),
         ripe=i18n.number(maturity["ripe"], v.lang), held=i18n.number(maturity["held"], v.lang)))
-st.caption(v.t("diag_rule", threshold=i18n.percent(threshold, v.lang)))
+st.caption(v.t("diag_rule", threshold=i18n.percent(threshold, v.lang, decimals=0)))
 
 counts = {s: sum(f.severity == s for f in report.findings) for s in ("high", "medium", "low")}
 cols = st.columns(3)
 for column, severity in zip(cols, counts, strict=True):
-    column.metric(v.t(f"severity_{severity}"), counts[severity], border=True)
+    column.metric(v.t(f"severity_count_{severity}"), counts[severity], border=True)
 month_words = {"month": i18n.month_label(shown_month, v.lang),
                "previous": i18n.month_label(shown_previous, v.lang, "genitive")}  # «против сентября»
 if not report.findings:
@@ -179,7 +187,7 @@ for index, finding in enumerate(report.findings):
     if shown_scope not in (None, "all") and finding.scope != shown_scope:
         continue
     with st.container(border=True):
-        head, badge = st.columns([6, 1])
+        head, badge = st.columns([4, 1])  # room for «Средняя» at 1024 px
         head.markdown(f"**{_widgets.escape(who_of(v, finding))}** · {v.t('situation_' + finding.situation)}")
         badge.badge(v.t(f"severity_{finding.severity}"), icon=SEVERITY_ICON[finding.severity],
                     color=SEVERITY_COLOR[finding.severity])

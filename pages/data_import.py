@@ -148,13 +148,14 @@ for index, imported in enumerate(bundle.files):
         edited = st.data_editor(
             mapping, hide_index=True, width="stretch", key=f"mapping_{file_key}",
             height=35 * (mapping.height + 1) + 3,
-            # The field's key (`lead_id`) is for scripts and the CLI; a Russian reader has its meaning instead.
+            # The field's key (`lead_id`) is for scripts and the CLI: a reader has its meaning, the keys in the help.
             # The column the user sets comes right after the meaning: on a phone it is in view without scrolling.
-            column_order=None if v.lang == "en" else ("label", "column", "required", "sample"),
+            column_order=("label", "column", "required", "sample"),
             disabled=["field", "label", "required", "sample"],
             column_config={
                 "field": st.column_config.TextColumn(v.t("field"), width="small"),
-                "label": st.column_config.TextColumn(v.t("meaning")),
+                "label": st.column_config.TextColumn(v.t("meaning"), help=v.t(
+                    "field_keys_help", keys=", ".join(FIELDS[imported.kind]))),
                 "required": st.column_config.CheckboxColumn(v.t("required"), width="small"),
                 "column": st.column_config.SelectboxColumn(v.t("file_column"), options=[NONE, *headers],
                                                            required=True),
@@ -244,13 +245,17 @@ spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).le
     "leads", descending=True).with_columns(
     normalize.source(pl.col("raw"), source_aliases).alias("counted_as")).with_columns(
     pl.col("raw").fill_null(""))
+# The empty spelling counts as `unknown`; the table says «не указан» / "not set", and saving keeps `unknown`.
+not_set = i18n.source_label(normalize.UNKNOWN_SOURCE, v.lang)
+spellings = spellings.with_columns(pl.col("counted_as").replace(normalize.UNKNOWN_SOURCE, not_set))
 edited_sources = st.data_editor(
     counted(spellings, "leads"), hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
     column_config={"raw": v.t("raw_source"), "leads": count_column(v.t("leads")),
                    "counted_as": v.t("counted_as")},
 )
 automatic = spellings.with_columns(normalize.source(pl.col("raw")).alias("auto"))
-aliases = {r: c for r, c, a in zip(edited_sources["raw"], edited_sources["counted_as"], automatic["auto"],
+stored = edited_sources["counted_as"].replace(not_set, normalize.UNKNOWN_SOURCE)
+aliases = {r: c for r, c, a in zip(edited_sources["raw"], stored, automatic["auto"],
                                    strict=True) if r and c and c != a}
 if aliases != source_aliases and st.button(v.t("save_sources"), icon=":material/save:") \
         and _settings.save_setting(_dataset.SOURCE_ALIASES, aliases):

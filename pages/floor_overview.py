@@ -10,7 +10,11 @@ from pages import _charts, _pages, _view, _widgets
 from pages._widgets import ColumnSpec
 
 v = _view.current()
-st.title(v.t("overview_title"))
+# Under a source filter the title, the sentence and the funnel say whose numbers they are: a forwarded screenshot
+# must not read as the whole floor.
+sources = v.scope.sources or ()
+source_names = ", ".join(i18n.source_label(s, v.lang) for s in sources)
+st.title(v.md("overview_title_sources", sources=source_names) if sources else v.t("overview_title"))
 _view.data_caption(v)
 st.caption(v.period_caption())
 
@@ -49,10 +53,13 @@ for column, key in zip(cols, headline, strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 early = [] if judged is None else [k for k in (*headline, "conv_held_to_paid")
                                    if k in set(judged.filter(pl.col("too_early"))["metric"].to_list())]
-held_change = i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang, signed=True) \
-    if before["meetings_held"] else i18n.DASH
-st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.lang), held_change=held_change,
-                paid=i18n.number(now["payments"], v.lang), revenue=i18n.number(now["revenue"], v.lang)))
+# With nothing to compare with, the sentence has no "(— к прошлому периоду)".
+whence = v.t("from_source" if len(sources) == 1 else "from_sources", sources=source_names) if sources else ""
+change = v.t("overview_change", held_change=i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang,
+                                                         signed=True)) if before["meetings_held"] else ""
+st.markdown(v.t("overview_sentence", held=i18n.number(now["meetings_held"], v.lang), change=change,
+                whence=" " + _widgets.escape(whence) if whence else "", paid=i18n.number(now["payments"], v.lang),
+                revenue=i18n.number(now["revenue"], v.lang)))
 if now["paid_without_meeting"]:
     st.caption(v.t("paid_without_meeting_note", n=i18n.number(now["paid_without_meeting"], v.lang),
                    amount=i18n.number(now["revenue_without_meeting"], v.lang)))
@@ -77,7 +84,7 @@ for column, key in zip(st.columns(2), MAIN_KPIS, strict=True):
         _charts.show(_charts.trend, _charts.trend_rows(history, grain, key, history_changes), key, label, label,
                      v.t(grain), {"drop": v.t("trend_drop"), "flag": v.t("trend_flag")}, mark="bar")
 st.caption(" ".join(part for part in (
-    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang)),
+    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang, decimals=0)),
     v.t("trend_partial", day=i18n.date_label(last_day, v.lang)) if weights else "",
     v.t("immature") if v.mode == "cohort" else "") if part))
 
@@ -97,7 +104,7 @@ meetings = funnel.slice(first_meeting_step).with_columns(
                         for c, p in zip(counts[first_meeting_step:], funnel["of_previous"][first_meeting_step:],
                                         strict=True)]),
 )
-title = (v.t("funnel_chart_title_by_source") if v.calls_hidden()
+title = (v.t("funnel_chart_title_by_source", whence=whence) if v.calls_hidden()
          else v.t("funnel_chart_title", calls=i18n.number(counts[0], v.lang)))
 _charts.show(_charts.funnel, meetings.select("step", "count", "label"), title, v.t("count"), v.t("step"),
              v.t("count") + " · " + v.t("of_previous"))
@@ -135,7 +142,7 @@ before_columns = {column: ColumnSpec.of_metric(key, v.lang, v.t("previous_column
 # The names as the screen reads them; a selected row is looked up by its position in `board` (the stored names).
 event = _widgets.metric_table(v.named(board.select(main_columns)), v.lang, name="leaderboard",
                               columns=before_columns, key="leaderboard", selectable=True, worse=worse)
-st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang, decimals=0)))
 selected = event.selection.rows if event is not None else []
 if selected:
     who = board["employee"][selected[0]]

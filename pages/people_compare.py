@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import i18n
 from analytics.comparison import wilson_interval
-from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
+from analytics.registry import METRIC_KEYS, RATIO_METRICS, Metric, metric
 from pages import _charts, _view, _widgets
 
 PICKED = "compare_people"  # the session key of the people compared
@@ -23,6 +23,30 @@ def default_people(v: _view.View, everyone: list[str]) -> list[str]:
         ["meetings_held", "payments", "employee"], descending=[True, True, False], nulls_last=True)
     top = ranked["employee"].to_list()[:2]
     return top if len(top) == 2 else everyone[:2]
+
+
+def largest_gap(rows: dict[str, dict], chosen: list[str]) -> tuple[Metric, str, str, bool] | None:
+    """The conversion on which the chosen people differ most, as (metric, highest, lowest, sure): the largest gap
+    whose 95 % Wilson intervals do not overlap (a difference that is not chance), else the largest gap of all with
+    `sure` False; None when no conversion has two people with data. The story of a comparison is there, not only
+    in who held the most meetings."""
+    gaps = []
+    for spec in RATIO_METRICS:
+        assert spec.numerator is not None and spec.denominator is not None, spec.key
+        had = [who for who in chosen if rows[who][spec.denominator]]
+        if len(had) < 2:
+            continue
+        successes = [float(rows[who][spec.numerator] or 0) for who in had]
+        trials = [float(rows[who][spec.denominator]) for who in had]
+        low, high = wilson_interval(successes, trials)
+        rates = [s / n for s, n in zip(successes, trials, strict=True)]
+        top, bottom = max(range(len(had)), key=rates.__getitem__), min(range(len(had)), key=rates.__getitem__)
+        if rates[top] > rates[bottom]:
+            gaps.append((low[top] > high[bottom], rates[top] - rates[bottom], spec, had[top], had[bottom]))
+    if not gaps:
+        return None
+    sure, _, spec, high_who, low_who = max(gaps, key=lambda g: (g[0], g[1]))
+    return spec, high_who, low_who, sure
 
 
 v = _view.current()
@@ -75,6 +99,14 @@ else:
         best_paid=i18n.percent(rows[best]["conv_held_to_paid"], v.lang),
         worst_paid=i18n.percent(rows[worst]["conv_held_to_paid"], v.lang),
     ))
+gap = largest_gap(rows, chosen)
+if gap is not None:
+    spec, high_who, low_who, sure = gap
+    st.markdown(v.t("compare_gap", label=spec.label(v.lang), high_who=_widgets.escape(v.person(high_who)),
+                    low_who=_widgets.escape(v.person(low_who)),
+                    high=i18n.fmt(spec.key, rows[high_who][spec.key], v.lang),
+                    low=i18n.fmt(spec.key, rows[low_who][spec.key], v.lang),
+                    sure=v.t("compare_gap_sure" if sure else "compare_gap_unsure")))
 
 # ONE table: metrics as rows, people as columns, the floor last. Columns are keyed p0, p1, … (a name from the file
 # may be anything, even "label"), their titles are the names.

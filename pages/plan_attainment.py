@@ -85,9 +85,11 @@ for column, key in zip(cols, PLAN_METRICS, strict=True):
     meeting = part.filter(pl.col("attainment") >= 1).height
     total = part["actual"].sum()
     plan_total = part["plan"].sum()
-    column.metric(metric(key).label(v.lang), f"{i18n.number(total, v.lang)} / {i18n.number(plan_total, v.lang)}",
+    column.metric(v.t("plan_card", label=metric(key).label(v.lang)),
+                  f"{i18n.number(total, v.lang)} / {i18n.number(plan_total, v.lang)}",
                   v.t("people_on_plan", n=meeting, of=part.height), delta_color="off", delta_arrow="off",
                   border=True, help=v.t("plan_metric_help"))
+st.caption(v.t("plan_cards_basis"))  # why 404 held here and 396 on the Overview of the same month
 behind = summary.filter((pl.col("metric") == "meetings_held") & (pl.col("attainment") < 1)).sort("attainment")
 if not behind.is_empty():
     st.markdown(v.md("plan_sentence", who=v.person(behind["employee"][0]),

@@ -53,8 +53,9 @@ def test_a_confirmation_break_is_localised_to_booked_to_confirmed() -> None:
     finding = held[0]
     assert finding.current == pytest.approx(18 / 62) and finding.previous == pytest.approx(50 / 60)
     assert finding.message("en") == (
-        "Breaking: meetings held 42 → 15; the chain breaks at booked → confirmed (83.3% → 29.0%) while booking is "
-        "normal (60 → 62) — clients do not confirm: find out why (reminders, expectations, meeting times).")
+        "Breaking: of the meetings booked in the month, held 42 → 15; the chain breaks at booked → confirmed "
+        "(83.3% → 29.0%) while booking is normal (60 → 62) — clients do not confirm: find out why (reminders, "
+        "expectations, meeting times).")
     assert f"цепочка рвётся на шаге «назначение → подтверждение» (83,3{S}% → 29,0{S}%)" in finding.message("ru")
     assert finding.records.to_json() == {"kind": "meetings", "month": "2026-10", "employee": "Breaking",
                                          "source": None, "only": "unconfirmed"}
@@ -197,9 +198,9 @@ def test_calls_below_plan_are_a_cause_without_a_month_over_month_they_do_not_sho
     # booked 22 of a plan of 66 (33.3 %) → high; calls 748 (34 × 22) rose from 660 but are 42.5 % of 1 760
     assert (slack.situation, slack.metric, slack.current, slack.previous, slack.plan, slack.severity) == (
         "few_booked", "calls_60s", 748, None, 1760, "high")
-    assert slack.message("en") == (f"Slack: 22{S}meetings booked, 33.3% of plan; why — calls ≥ 60 s 748, 42.5% of "
-                                   "plan.")
-    assert slack.message("ru") == (f"Slack: назначено встреч — 22, это 33,3{S}% плана; причина — звонков от 60 с — "
+    assert slack.message("en") == (f"Slack: 22{S}meetings booked, 33.3% of plan; why — few calls ≥ 60 s: 748, 42.5% "
+                                   "of plan.")
+    assert slack.message("ru") == (f"Slack: назначено встреч — 22, это 33,3{S}% плана; причина — мало звонков от 60 с: "
                                    f"748, это 42,5{S}% плана.")
     assert "660" not in slack.message("en")
 
@@ -320,7 +321,7 @@ def test_demo_names_the_one_who_calls_too_little(demo_report: Report) -> None:
     assert found and found[0].situation in ("few_booked", "below_plan")
     assert not any(f.metric == "calls_60s" for f in demo_report.findings if f.who != "Волков Алексей")
     # His calls rose 718 → 780 but are 44.3 % of plan: the plan is the cause, not a fall that did not happen.
-    assert "718" not in found[0].message("en") and "calls ≥ 60 s 780, 44.3% of plan" in found[0].message("en")
+    assert "718" not in found[0].message("en") and "few calls ≥ 60 s: 780, 44.3% of plan" in found[0].message("en")
     assert (found[0].previous, found[0].plan) == (None, 1760)
 
 
@@ -371,7 +372,7 @@ def test_the_page_states_month_mode_and_plan_against_actual() -> None:
     assert "**Октябрь 2026 против сентября 2026, когорта: встречи по дате назначения; план — по событиям.**" in markdown
     assert not any("боковой панели" in c for c in captions)  # October, cohort: the sidebar agrees
     # Волков: 780 calls ≥ 60 s against a plan of 80 × 22 = 1 760 — plan against actual, not "September → October".
-    assert f"Звонки от 60 с: план 1{S}760, факт 780 (44,3{S}%)" in captions
+    assert f"Звонки от 60 с за октябрь 2026 по дате события: план 1{S}760, факт 780 (44,3{S}%)" in captions
     assert any(m.startswith("Октябрь 2026 против сентября 2026: 10") for m in markdown)
     assert any(c.startswith("Сравнивается только то, у чего был шанс") for c in captions)
 

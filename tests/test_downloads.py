@@ -183,7 +183,8 @@ def test_the_person_page_downloads_its_month_table_turned(prepared: list[_widget
     assert months.raw["metric"].to_list() == list(METRIC_KEYS)
     assert months.file.endswith(f"_{shown_months[0]}_{shown_months[-1]}") or months.file.endswith(shown_months[0])
     toggle = next(t for t in at.toggle if t.key.startswith("keys_months_"))
-    assert toggle.label == ("Ключи для скриптов" if lang == "ru" else "Keys for scripts") and toggle.value is False
+    assert toggle.label == ("Заголовки для программ (англ.)" if lang == "ru" else "Headers for programs (fixed keys)") \
+        and toggle.value is False
 
 
 def test_the_plan_page_names_its_file_after_the_sidebars_period(prepared: list[_widgets.Download]) -> None:

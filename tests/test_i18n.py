@@ -273,7 +273,8 @@ def test_sentences_that_count_read_right() -> None:
     assert i18n.t("person_sentence", "ru", who="Анна", held="41", booked="21", calls=f"2{S}044", t=60,
                   per_day="92,9") == (f"Анна: 41 проведённая встреча из 21 назначенной, 2{S}044 звонка от 60 с "
                                       "(в среднем 92,9 в рабочий день).")
-    assert i18n.t("overview_sentence", "ru", held="2", held_change="+3,0 %", paid="1", revenue="5") == (
+    assert i18n.t("overview_sentence", "ru", held="2", change=" (+3,0 % к прошлому периоду)", whence="", paid="1",
+                  revenue="5") == (
         "За период лидорубы довели до проведённой встречи 2 клиентов (+3,0 % к прошлому периоду); 1 из них "
         "оплатили на 5.")
     assert i18n.t("accounted", "en", file="CSV", rows="3", ok="0", bad="3") == "CSV: 3 rows = 0 imported + 3 rejected."

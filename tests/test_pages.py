@@ -119,7 +119,7 @@ def test_sources_page_compares_google_and_yandex(demo_model) -> None:
 def test_plan_page_counts_in_event_mode(demo_model) -> None:
     at = open_page("plan_attainment")
     held = compute(demo_model, filters=OCTOBER, mode="event")["meetings_held"].item()
-    assert metric_value(at, "Meetings held").startswith(i18n.number(held, "en") + " / ")
+    assert metric_value(at, "Meetings held: actual / plan").startswith(i18n.number(held, "en") + " / ")
     assert held == 404  # pinned: October's meetings held on the day they were held
 
 

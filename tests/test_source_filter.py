@@ -98,9 +98,9 @@ def test_without_a_source_filter_the_calls_are_there() -> None:
 def test_plan_counts_every_source_and_says_so(demo_model: Prepared) -> None:
     at = open_screen("plan_attainment", f_sources=["Google"])
     whole = compute(demo_model, filters=OCTOBER, mode="event").row(0, named=True)
-    calls = next(m.value for m in at.metric if m.label == "Calls ≥ 60 s")
+    calls = next(m.value for m in at.metric if m.label == "Calls ≥ 60 s: actual / plan")
     assert calls.startswith(i18n.number(whole["calls_60s"], "en") + " / ")
-    held = next(m.value for m in at.metric if m.label == "Meetings held")
+    held = next(m.value for m in at.metric if m.label == "Meetings held: actual / plan")
     assert held.startswith("404 / ")  # every source's October held, as without the filter
     assert any("the source filter (Google) does not apply to plans" in i.value for i in at.info)
 
