@@ -3,6 +3,7 @@ a number say what it counts, in the screen's language, with no raw codes and no 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -110,3 +111,17 @@ def test_the_data_page_and_the_keys_switch_speak_to_a_head_of_sales() -> None:
     assert "unknown" not in i18n.t("sources_alias_help", "en")
     assert i18n.t("download_keys", "ru") == "Заголовки для программ (англ.)"
     assert i18n.t("download_keys_help", "ru").startswith("Обычно не нужно. Включите, только если файл читает программа")
+
+
+def test_the_data_page_reads_not_set_and_hides_the_field_keys_in_english_too() -> None:
+    at = open_screen("data_import", "en")
+    sources = next(d.value for d in at.dataframe if "counted_as" in d.value.columns)
+    assert sources.loc[sources["raw"] == "", "counted_as"].tolist() == ["not set"]  # the demo's 430 leads, no source
+    assert "unknown" not in set(sources["counted_as"])
+    mappings = [d for d in at.dataframe if "field" in d.value.columns]
+    assert mappings and all("field" not in d.proto.column_order for d in mappings)
+    for mapping in mappings:  # the keys are in the meaning column's help, in the order of the rows
+        keys = ", ".join(mapping.value["field"])
+        assert json.loads(mapping.proto.columns)["label"]["help"] == (
+            f"The fields' keys for scripts and the command line: {keys}.")
+    assert any(d.value["field"].tolist()[:2] == ["lead_id", "created_at"] for d in mappings)
