@@ -4,7 +4,7 @@ metric registry, so a metric is named the same on every screen and in every expo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -99,10 +99,46 @@ def column_specs(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, Col
 
 
 def column_config(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None) -> dict:
-    """Labels and help (on hover) for every column; numeric columns right-aligned."""
-    return {column: st.column_config.TextColumn(spec.label, help=spec.help,
-                                                alignment="right" if spec.kind in NUMERIC_KINDS else None)
-            for column, spec in column_specs(frame, lang, columns).items()}
+    """Labels and help (on hover) for every column; numeric columns right-aligned. A first column of names (a
+    person, a source, a metric) is pinned and medium-wide: scrolling sideways to the column a sentence talks about
+    keeps the row's name in view, and "Назначение → подтверждение" is not cut."""
+    specs = column_specs(frame, lang, columns)
+    first = frame.columns[0] if frame.columns else None
+    return {column: st.column_config.TextColumn(
+        spec.label, help=spec.help, alignment="right" if spec.kind in NUMERIC_KINDS else None,
+        **({"pinned": True, "width": "medium"} if column == first and spec.kind not in NUMERIC_KINDS else {}))
+        for column, spec in specs.items()}
+
+
+MONTH_CODE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def month_heading(month: str, lang: i18n.Lang, running: bool = False) -> str:
+    """A month table's column header: `2026-06` → `июн 2026` / `Jun 2026` (a code is not a word, a full month name
+    too wide for six columns); the month still in progress reads `ноя 2026 (идёт)` / `Nov 2026 (running)`."""
+    short = i18n.t("months_short", lang).split()[int(month[5:7]) - 1]
+    heading = f"{short}{i18n.NBSP}{month[:4]}"
+    return i18n.t("month_running", lang, month=heading) if running else heading
+
+
+def month_columns(months: Sequence[str], lang: i18n.Lang, running: Collection[str] = (),
+                  key: str | None = None) -> dict[str, ColumnSpec]:
+    """The specs of a month table's month columns (oldest first, as the charts run): each headed in words, of the
+    metric's kind, its help saying what a red cell compares with, or that the running month is never red."""
+    specs = {}
+    for month in months:
+        name = i18n.month_label(date(int(month[:4]), int(month[5:7]), 1), lang)
+        help_text = i18n.t("month_running_help" if month in running else "month_column_help", lang,
+                           month=i18n.sentence(name))
+        kind: Kind = metric(key).kind if key is not None else "text"
+        specs[month] = ColumnSpec(month_heading(month, lang, month in running), kind, help_text)
+    return specs
+
+
+def without_running(worse: pl.DataFrame, running: Collection[str]) -> pl.DataFrame:
+    """The drop flags with the month in progress cleared: its numbers are incomplete, and a red cell there would
+    read as a collapse that is only the month not being over."""
+    return worse.with_columns(pl.lit(False).alias(c) for c in worse.columns if c in running)
 
 
 DROP_STYLE = "background-color: #fde0dc; color: #a61b1b; font-weight: 600"
@@ -118,6 +154,9 @@ def styled(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpe
     """
     written = [pl.Series(column, [spec.written(x, lang) for x in frame[column]], dtype=pl.String)
                for column, spec in column_specs(frame, lang, columns).items() if spec.kind in NUMERIC_KINDS]
+    if "month" in frame.columns and frame.schema["month"] == pl.String:  # a row per month: `июн 2026`, not a code
+        written.append(pl.Series("month", [x if x is None or not MONTH_CODE.fullmatch(x) else month_heading(x, lang)
+                                           for x in frame["month"]], dtype=pl.String))
     styler = frame.with_columns(written).to_pandas().style
     if worse is not None:
         flags = worse.to_pandas()
@@ -309,15 +348,18 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
                                                          help=i18n.t("recording_open_help", lang))
         elif dtype == pl.Boolean:
             config[column] = st.column_config.CheckboxColumn(label)
-        elif isinstance(dtype, pl.Datetime):
-            config[column] = st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm")
+        elif isinstance(dtype, pl.Datetime | pl.Date):
+            config[column] = st.column_config.TextColumn(label, width="medium")  # written below, "—" for none
         elif column in AMOUNTS:
             config[column] = st.column_config.TextColumn(label, alignment="right")
         else:
             config[column] = st.column_config.Column(label)
     # An amount is written as the screens write money (`1 234,5`), and "—" when there is none (never "None"); so is
-    # any missing text (a call with no lead), except a link: "—" would be a link to nowhere.
+    # any missing text (a call with no lead), except a link: "—" would be a link to nowhere, and a missing date
+    # (a meeting not paid): Streamlit's date column writes a null as "None".
     shown = frame.with_columns(
+        *(pl.col(c).dt.strftime("%d.%m.%Y %H:%M" if isinstance(dtype, pl.Datetime) else "%d.%m.%Y")
+          .fill_null(i18n.DASH) for c, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime | pl.Date)),
         *(pl.col(c).fill_null(i18n.DASH) for c, dtype in frame.schema.items()
           if dtype == pl.String and c != "recording_url"),
         *(pl.Series(c, [i18n.DASH if x is None else i18n.number(x, lang, 0 if x == int(x) else 2) for x in frame[c]],

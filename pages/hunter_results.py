@@ -154,8 +154,11 @@ grid = values.select("hunter").join(month_flags.pivot("month", index="hunter", v
                                     how="left")
 grid = pl.DataFrame({m: grid[m].fill_null(False) if m in grid.columns else [False] * grid.height for m in months
                      if m in values.columns})
-_widgets.metric_table(with_names(values), v.lang, name=f"hunters_{key}_by_month", worse=grid,
-                      columns={"hunter": hunter_spec, **{m: ColumnSpec.of_metric(key, v.lang, m) for m in months}})
+# Months oldest first, as the chart above runs; the month in progress headed "(идёт)" and never red.
+running = frozenset(weights)
+_widgets.metric_table(with_names(values), v.lang, name=f"hunters_{key}_by_month",
+                      worse=_widgets.without_running(grid, running),
+                      columns={"hunter": hunter_spec, **_widgets.month_columns(months, v.lang, running, key)})
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights and v.mode == "cohort":
     st.caption(i18n.sentence(v.t("immature_month", month=v.month_name(next(iter(weights))))))

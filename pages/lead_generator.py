@@ -1,6 +1,7 @@
 """One lead generator: daily activity against plan, funnel against the floor, month over month (a table and a
 chart), the checks of "many meetings, few payments", records."""
 
+from collections.abc import Sequence
 
 import polars as pl
 import streamlit as st
@@ -13,15 +14,27 @@ from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
 from pages import _charts, _settings, _view, _widgets
 from pages._widgets import ColumnSpec
 
+
+def busiest(v: _view.View, people: Sequence[str]) -> str:
+    """The person with the most activity in the period (meetings held, then booked, then calls of 60 s, then the
+    name): the screen opens on someone with numbers, as Compare does, not on the first name of a call log (an
+    extension "201" with no leads reads "0" on every card)."""
+    ranked = v.metrics(("employee",), v.scope.for_people(None)).filter(pl.col("employee").is_in(people)).sort(
+        ["meetings_held", "meetings_scheduled", "calls_60s", "employee"], descending=[True, True, True, False],
+        nulls_last=True)
+    return ranked["employee"][0] if ranked.height else people[0]
+
+
 v = _view.current()
 people = v.data.employees
 if not people:
     st.info(v.t("no_people"), icon=":material/info:")
     st.stop()
 if st.session_state.get("person") not in people:
-    # A link may name the person; otherwise one chosen in the filter, otherwise the first.
+    # A link may name the person; otherwise one chosen in the filter, otherwise the busiest of the period (as Compare
+    # opens on): the first name of a call log may be an extension with no leads at all.
     linked = st.query_params.get("who")
-    st.session_state["person"] = linked if linked in people else (v.people or people)[0]
+    st.session_state["person"] = linked if linked in people else (v.people or (busiest(v, people),))[0]
 who = st.selectbox(v.t("choose_person"), people, key="person", format_func=v.person)
 st.query_params["who"] = who
 named = v.person(who)  # the name as the screen reads it; `who` stays the stored one the filters and files use
@@ -75,6 +88,10 @@ else:
                               (right, "minutes_on_line", None)):
         label = metric(key).label(v.lang)
         with column:
+            if not (daily[key].fill_null(0) != 0).any():  # an axis of one tick "0.000000" says nothing
+                st.markdown(f"**{label}**")
+                st.info(v.t("chart_no_data"), icon=":material/info:")
+                continue
             _charts.show(_charts.daily_with_plan, daily.select("date", key), key, label, label, band, v.t("day"),
                          v.t("plan_band"))
     st.caption(v.t("daily_caption"))
@@ -117,7 +134,8 @@ flags = (
     changes.filter(pl.col("month").is_in(months)).pivot("month", index="metric", values="worse")
     if not changes.is_empty() else pl.DataFrame({"metric": list(METRIC_KEYS)})
 )
-flags = table.select("metric").join(flags, on="metric", how="left").select(pl.exclude("metric").fill_null(False))
+flags = _widgets.without_running(
+    table.select("metric").join(flags, on="metric", how="left").select(pl.exclude("metric").fill_null(False)), weights)
 shown = pl.concat([
     pl.DataFrame({"label": table["label"]}),
     pl.DataFrame({m: [i18n.fmt(k, x, v.lang) for k, x in zip(table["metric"], table[m], strict=True)]
@@ -127,12 +145,14 @@ styler = shown.to_pandas().style.apply(
     lambda col: [_widgets.DROP_STYLE if col.name in flags.columns and flags[col.name][i] else ""
                  for i in range(len(col))]
 )
-# On a phone (390 px) only two or three columns fit: the metric's name stays pinned and the newest month (where a
-# drop is news) comes first, so both are seen without scrolling sideways.
+# Months run oldest first, as the trend chart below does, so a red cell is a fall on the column to its left. The
+# metric's name stays pinned (a phone scrolls sideways to the newest month); the month in progress says so.
+headings = _widgets.month_columns(months, v.lang, weights)
 st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3,
-             column_order=["label", *reversed(months)],
+             column_order=["label", *months],
              column_config={"label": st.column_config.TextColumn(v.t("metric"), width="medium", pinned=True),
-                            **{m: st.column_config.TextColumn(m, alignment="right") for m in months}})
+                            **{m: st.column_config.TextColumn(spec.label, help=spec.help, alignment="right")
+                               for m, spec in headings.items()}})
 _widgets.downloads(all_months, f"months_{who}", v.lang, metrics_as_rows=True)
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 if weights:

@@ -10,7 +10,6 @@ from analytics.importing.reading import BadFile
 from analytics.registry import SOURCE_METRICS, SPEND_METRICS, TARGET_SHARE, metric
 from data.generate_demo import DEMO_DIR, SPEND_FILE
 from pages import _charts, _dataset, _settings, _view, _widgets
-from pages._widgets import ColumnSpec
 
 v = _view.current()
 st.title(v.t("sources_title"))
@@ -115,8 +114,8 @@ flags = changes.filter((pl.col("metric") == key) & pl.col("month").is_in(months)
 flags = values.select("source").join(flags, on="source", how="left").select(pl.exclude("source").fill_null(False))
 _widgets.metric_table(values.with_columns(pl.col("source").replace_strict({s: name_of(s) for s in chosen},
                                                                           default=pl.col("source"))),
-                      v.lang, name=f"sources_{key}_by_month", worse=flags,
-                      columns={m: ColumnSpec.of_metric(key, v.lang, m) for m in months})
+                      v.lang, name=f"sources_{key}_by_month", worse=_widgets.without_running(flags, v.month_weights()),
+                      columns=_widgets.month_columns(months, v.lang, v.month_weights(), key))
 st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
 early_months = [] if changes.is_empty() else sorted(changes.filter(
     (pl.col("metric") == key) & pl.col("month").is_in(months) & pl.col("too_early"))["month"].unique().to_list())
@@ -144,7 +143,8 @@ edited = st.data_editor(
     column_config={
         "month": st.column_config.TextColumn(v.t("month"), help="YYYY-MM", validate=r"^\d{4}-\d{2}$"),
         "source": st.column_config.TextColumn(v.t("source")),
-        "spend": st.column_config.NumberColumn(metric("spend").label(v.lang), min_value=0, format="%.0f"),
+        "spend": st.column_config.NumberColumn(metric("spend").label(v.lang), min_value=0,
+                                               format=_widgets.number_format("money", v.lang)),  # 848 000
     },
 )
 edited = spend.clean(pl.DataFrame(edited, schema=spend.SPEND_SCHEMA) if not isinstance(edited, pl.DataFrame)
@@ -155,9 +155,14 @@ if not edited.equals(saved.sort("month", "source")) and st.button(v.t("spend_sav
 if edited.is_empty():
     st.info(v.t("spend_empty"), icon=":material/payments:")
 else:
-    per_month = v.metrics(("source", "month"), compared)
+    # Every source with spend, compared or not: a new source's price per lead matters most, and it is rarely one
+    # of the two picked above.
+    spent = tuple(sorted(set(chosen) | set(edited.filter(pl.col("spend") > 0)["source"].to_list())))
+    per_month = v.metrics(("source", "month"), v.scope.for_sources(spent))
     cost_keys = [m.key for m in SPEND_METRICS]
-    costed = spend.costs(per_month, edited).select("month", "source", *cost_keys, "revenue")
+    costed = spend.costs(per_month, edited).filter(pl.col("source").is_in(chosen) | pl.col("spend").is_not_null())
+    costed = costed.select("source", "month", *cost_keys, "revenue").sort("source", "month").with_columns(
+        pl.col("source").replace_strict({s: i18n.source_label(s, v.lang) for s in spent}, default=pl.col("source")))
     _widgets.metric_table(costed, v.lang, name="source_costs")
 
 _widgets.definitions((*SOURCE_METRICS, *(m.key for m in SPEND_METRICS)), v.lang,

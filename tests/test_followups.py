@@ -100,14 +100,14 @@ def test_people_compared_name_the_employee_not_set(lang: str, word: str) -> None
     assert not any("not set" in m.value and "не указан" in m.value for m in at.markdown)
 
 
-# ---- 6: a person's month table on a phone: the metric pinned, the newest month first -------------------------------
+# ---- 6: a person's month table on a phone: the metric pinned; months oldest first, as the trend chart runs (R 24) ---
 
-def test_the_person_month_table_pins_the_metric_and_starts_with_the_newest_month() -> None:
+def test_the_person_month_table_pins_the_metric_and_runs_oldest_first() -> None:
     at = open_screen("lead_generator", "ru")
     table = table_with(at, "label")
     months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]  # the demo's last six
     assert list(table.value.columns) == ["label", *months]
-    assert list(table.proto.column_order) == ["label", *reversed(months)]
+    assert list(table.proto.column_order) == ["label", *months]
     config = json.loads(table.proto.columns)["label"]
     assert (config["label"], config["pinned"]) == ("Показатель", True)
     assert len(table.value) == len(METRIC_KEYS)
