@@ -349,7 +349,7 @@ def records_table(frame: pl.DataFrame, lang: i18n.Lang, *, name: str, height: in
         elif dtype == pl.Boolean:
             config[column] = st.column_config.CheckboxColumn(label)
         elif isinstance(dtype, pl.Datetime | pl.Date):
-            config[column] = st.column_config.TextColumn(label, width="medium")  # written below, "—" for none
+            config[column] = st.column_config.TextColumn(label)  # written below, "—" for none; sized to fit
         elif column in AMOUNTS:
             config[column] = st.column_config.TextColumn(label, alignment="right")
         else:
