@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Literal
 
 import altair as alt
 import polars as pl
 import streamlit as st
+from babel import dates as babel_dates
+
+from analytics.i18n import DATE_LOCALE, Lang
 
 BLUE, GREY, RED, GREEN = "#2F6FB3", "#9AA5B1", "#C0392B", "#2E8B57"
 # Altair refuses to embed more rows than this in a chart (alt.data_transformers' default max_rows).
@@ -21,6 +25,48 @@ GRAIN_FORMAT = {"day": ("%d.%m", "%d.%m.%Y"), "week": ("%d.%m", "%d.%m.%Y"), "mo
 ROW_PX = 28  # one band: an 11-13 px label with room above and below
 CALENDAR_FRAME_PX = 110  # title, the dates written at -60°, the axis title
 FUNNEL_FRAME_PX = 70  # title, the count axis and its title
+LEGEND_ROW_PX = 30  # one entry of a one-column legend above a chart
+LEGEND_FRAME_PX = 70  # the legend's title, the x axis and its title under the bands
+RUNNING_OPACITY = 0.4  # a month (week) not over yet: drawn lighter, so that a short bar is not read as a collapse
+FEW_MEETINGS = 10  # a matrix cell on fewer meetings than this keeps its text but loses most of its colour
+MUTED_OPACITY = 0.3
+NARROW_CELL_PX = 100  # a matrix cell narrower than this writes only the rate ("17,4 %"), not "4 / 23 · 17,4 %"
+
+
+def short_month(day: date, lang: Lang) -> str:
+    """The month's first three letters (CLDR's stand-alone month, babel): `июн`, `сен`, `ноя` / `Jun`, `Sep` — the
+    same words as the month tables' headers, without CLDR's abbreviation dots (`нояб.`, `Sept`)."""
+    return babel_dates.format_date(day, "LLL", locale=DATE_LOCALE[lang]).rstrip(".")[:3]
+
+
+def period_label(period: str, lang: Lang) -> str:
+    """A metrics table's period as a reader writes it: `2026-11` → `ноя 2026` / `Nov 2026`, `2026-W43` → its Monday
+    `19 окт` / `19 Oct`; anything else as it is."""
+    if len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit():
+        return f"{short_month(date(int(period[:4]), int(period[5:]), 1), lang)} {period[:4]}"
+    if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
+        monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+        return f"{monday.day} {short_month(monday, lang)}"
+    return period
+
+
+def with_period_labels(frame: pl.DataFrame, column: str, lang: Lang, running: Sequence[str] = ()) -> pl.DataFrame:
+    """`frame` with `<column>_label` (the period in words) and `running` (the period is not over yet)."""
+    periods = frame[column].cast(pl.String)
+    labels = {p: period_label(p, lang) for p in periods.unique().to_list() if p is not None}
+    return frame.with_columns(periods.replace_strict(labels, default=periods).alias(f"{column}_label"),
+                              periods.is_in(list(running)).alias("running"))
+
+
+def label_order(frame: pl.DataFrame, column: str) -> list[str]:
+    """The labels of `column` in the order of the periods (by the code `2026-06` < `2026-07`, not by the words)."""
+    return frame.select(column, f"{column}_label").unique().sort(column)[f"{column}_label"].to_list()
+
+
+def month_axis(title: str | None) -> alt.Axis:
+    """A month (week) axis: each label on two lines ("нояб." over "2026"), upright, so that six to twelve months
+    fit half a 1024 px page without Vega hiding every other one."""
+    return alt.Axis(title=title, labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=True)
 
 
 def top_legend(columns: int) -> alt.Legend:
@@ -56,7 +102,11 @@ def funnel(steps: pl.DataFrame, title: str, count_title: str, step_title: str, l
         tooltip=[alt.Tooltip("step:N", title=step_title), alt.Tooltip("label:N", title=label_title)],
     )
     text = bars.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
-    return (bars + text).properties(height=rows_height(steps.height, FUNNEL_FRAME_PX, ROW_PX + 8), title=title)
+    # A long title ("Meetings and payments (from 13,098 calls of 60 s or more)") on two lines: it ran off a phone.
+    head, _, tail = title.partition(" (")
+    lines: str | list[str] = [head, f"({tail}"] if tail else title
+    frame = FUNNEL_FRAME_PX + (18 if tail else 0)  # the title's second line
+    return (bars + text).properties(height=rows_height(steps.height, frame, ROW_PX + 8), title=lines)
 
 
 def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, plan: tuple[float, float] | None,
@@ -68,9 +118,10 @@ def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, p
                                  (pl.col(value) < plan[0]).alias("below"))
     else:
         data = data.with_columns(pl.lit(False).alias("below"))
-    base = alt.Chart(data).encode(x=alt.X("date:T", title=date_title, axis=alt.Axis(format="%d.%m")))
+    base = alt.Chart(data).encode(x=alt.X("date:T", title=date_title, axis=alt.Axis(format="%d.%m", labelAngle=-45)))
     bars = base.mark_bar(opacity=0.9).encode(
-        y=alt.Y(f"{value}:Q", title=y_title),
+        # No axis title that repeats the chart's title; counts in whole steps (never "0.5 calls").
+        y=alt.Y(f"{value}:Q", title=None if y_title == title else y_title, axis=alt.Axis(tickMinStep=1)),
         color=alt.condition("datum.below", alt.value(RED), alt.value(BLUE)),
         tooltip=[alt.Tooltip("date:T", title=date_title, format="%d.%m.%Y"), alt.Tooltip(f"{value}:Q", title=y_title)],
     )
@@ -91,7 +142,8 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset(f"{group}:N"),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+        x=alt.X(f"{value}:Q", title=value_title,
+                axis=alt.Axis(format=".0%") if percent else alt.Axis(format=",.0f", tickMinStep=1)),
         # The first group (the person, or the first metric) gets the strong colour, whatever the alphabet says.
         color=alt.Color(f"{group}:N", title=group_title, legend=top_legend(1),
                         scale=alt.Scale(domain=frame[group].unique(maintain_order=True).to_list(),
@@ -101,28 +153,32 @@ def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, tit
     ).properties(**({"title": title} if title else {}))
 
 
-def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.Chart:
-    """Conversions per source with their 95 % interval: a wide bar means a small, unsure sample."""
+def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels: dict[str, str]) -> alt.LayerChart:
+    """Conversions per source with their 95 % interval: a wide bar means a small, unsure sample. One band per
+    conversion in the order the frame gives them (the funnel's), one line per source inside it. Not faceted: a facet
+    kept a fixed 620 px width, so at 1024 px the rates above 65 % and at 390 px every point fell off the column."""
+    sources = frame["source"].unique(maintain_order=True).to_list()
+    conversions = frame["conversion"].unique(maintain_order=True).to_list()
     base = alt.Chart(frame).encode(
-        y=alt.Y("source:N", title=None),
-        color=alt.Color("source:N", legend=None, scale=alt.Scale(scheme="tableau10")),
+        y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+        yOffset=alt.YOffset("source:N", sort=sources),
+        color=alt.Color("source:N", title=labels["source"], sort=sources, legend=top_legend(1),
+                        scale=alt.Scale(domain=sources, scheme="tableau10")),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
     )
     point = base.mark_point(filled=True, size=90).encode(
         x="rate:Q",
-        tooltip=[alt.Tooltip("source:N", title=labels["source"]), alt.Tooltip("rate:Q", title=labels["rate"],
-                                                                               format=".1%"),
+        tooltip=[alt.Tooltip("conversion:N", title=labels.get("conversion", "")),
+                 alt.Tooltip("source:N", title=labels["source"]),
+                 alt.Tooltip("rate:Q", title=labels["rate"], format=".1%"),
                  alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
-    return (interval + point).properties(height=30 * max(frame["source"].n_unique(), 1) + 20, width=620).facet(
-        row=alt.Row("conversion:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
-                                                                  labelFontWeight="bold")),
-        **({"title": title} if title else {}),
-    )
+    height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(sources), 16 * len(sources) + 16)
+    return alt.layer(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
 def calendar_data(days: pl.DataFrame, limit: int = ALTAIR_MAX_ROWS) -> tuple[pl.DataFrame, Grain]:
@@ -176,7 +232,7 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
     palette = [BLUE, "#E69F00", "#7B61FF", GREEN, RED, "#17BECF", "#8C564B", "#E377C2"]
     colours = [GREY if who == labels["floor"] else palette[i % len(palette)] for i, who in enumerate(people)]
     base = alt.Chart(frame).encode(
-        y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200)),
+        y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         yOffset=alt.YOffset("who:N", sort=people),
         color=alt.Color("who:N", title=labels["who"], sort=people, scale=alt.Scale(domain=people, range=colours),
                         legend=top_legend(1)),
@@ -192,59 +248,92 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
-    height = max(len(conversions), 1) * (14 * max(len(people), 1) + 16)
+    # Streamlit fits the legend above (a line a person) and the axis below into the height too: without that frame
+    # the five bands shrank to 15 px and Vega hid two of the five conversions' names.
+    height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(people), 16 * len(people) + 16)
     return alt.layer(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
 def trend(frame: pl.DataFrame, value: str, title: str, y_title: str, x_title: str, labels: dict[str, str],
-          mark: Literal["line", "bar"] = "line", percent: bool = False) -> alt.LayerChart:
+          mark: Literal["line", "bar"] = "line", percent: bool = False, lang: Lang = "en",
+          running: Sequence[str] = ()) -> alt.LayerChart:
     """A metric period by period (`period` as text `2026-10` / `2026-W43`, `value`, `worse`): a line or bars, and
-    the periods that fell for real (comparison.py's rule, the same as the tables' red cells) marked red."""
+    the periods that fell for real (comparison.py's rule, the same as the tables' red cells) marked red. The axis
+    writes the months in words (`нояб. 2026`); the `running` periods (not over yet) are drawn lighter and say so in
+    the tooltip (`labels["running"]` under `labels["note"]`), so that a half month's bar is not read as a collapse."""
     fmt = ".1%" if percent else ",.0f"
-    data = frame.with_columns(pl.col("worse").fill_null(False),
-                              pl.when(pl.col("worse")).then(pl.lit(labels["drop"])).otherwise(pl.lit(""))
-                              .alias("flag"))
-    x = alt.X("period:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=-45))
-    y = alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f"))
-    tooltip = [alt.Tooltip("period:O", title=x_title), alt.Tooltip(f"{value}:Q", title=y_title, format=fmt),
+    data = with_period_labels(frame, "period", lang, running).with_columns(
+        pl.col("worse").fill_null(False),
+        pl.when(pl.col("worse")).then(pl.lit(labels["drop"])).otherwise(pl.lit("")).alias("flag"),
+        pl.when(pl.col("period").is_in(list(running))).then(pl.lit(labels.get("running", ""))).otherwise(pl.lit(""))
+        .alias("note"))
+    x = alt.X("period_label:N", title=x_title, sort=label_order(data, "period"), axis=month_axis(x_title))
+    y = alt.Y(f"{value}:Q", title=None if y_title == title else y_title,
+              axis=alt.Axis(format=".0%") if percent else alt.Axis(format=",.0f", tickMinStep=1))
+    tooltip = [alt.Tooltip("period_label:N", title=x_title), alt.Tooltip(f"{value}:Q", title=y_title, format=fmt),
                alt.Tooltip("flag:N", title=labels["flag"])]
+    if running:
+        tooltip.append(alt.Tooltip("note:N", title=labels.get("note", "")))
     base = alt.Chart(data).encode(x=x, y=y, tooltip=tooltip)
     colour = alt.condition("datum.worse", alt.value(RED), alt.value(BLUE))
+    opacity = alt.condition("datum.running", alt.value(RUNNING_OPACITY), alt.value(1.0))
     if mark == "bar":
-        body = base.mark_bar().encode(color=colour)
-        return alt.layer(body).properties(title=title, height=240)
+        body = base.mark_bar().encode(color=colour, opacity=opacity)
+        return alt.layer(body).properties(title=title, height=300)
     line = base.mark_line(color=BLUE)
-    points = base.mark_point(filled=True, size=70).encode(color=colour)
-    return alt.layer(line, points).properties(title=title, height=240)
+    points = base.mark_point(filled=True, size=70).encode(color=colour, opacity=opacity)
+    return alt.layer(line, points).properties(title=title, height=300)
 
 
 def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_title: str,
-                   labels: dict[str, str], percent: bool = True) -> alt.Chart:
-    """One line per `series` (a hunter, a person) over `month` (YYYY-MM): who rises, who falls, month by month."""
+                   labels: dict[str, str], percent: bool = True, lang: Lang = "en",
+                   running: Sequence[str] = ()) -> alt.LayerChart:
+    """One line per `series` (a hunter, a person) over `month` (YYYY-MM): who rises, who falls, month by month. The
+    months in words; a `running` month (not over yet) as a lighter point on a dashed segment. The y axis starts near
+    the data: three hunters between 24 and 33 % were three flat lines on a 0-35 % axis."""
     fmt = ".1%" if percent else ",.0f"
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("month:O", title=labels["month"], axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=".0%" if percent else ",.0f")),
-        color=alt.Color(f"{series}:N", title=labels[series], legend=top_legend(2),
-                        scale=alt.Scale(scheme="tableau10")),
-        tooltip=[alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month:O", title=labels["month"]),
-                 alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)],
-    ).properties(title=title, height=340)  # the height holds the legend and axes too (Streamlit fits the chart)
+    data = with_period_labels(frame, "month", lang, running)
+    x = alt.X("month_label:N", title=labels["month"], sort=label_order(data, "month") if data.height else None,
+              axis=month_axis(labels["month"]))
+    y = alt.Y(f"{value}:Q", title=None if y_title == title else y_title, scale=alt.Scale(zero=not percent),
+              axis=alt.Axis(format=".0%") if percent else alt.Axis(format=",.0f", tickMinStep=1))
+    colour = alt.Color(f"{series}:N", title=labels[series], legend=top_legend(2), scale=alt.Scale(scheme="tableau10"))
+    tooltip = [alt.Tooltip(f"{series}:N", title=labels[series]), alt.Tooltip("month_label:N", title=labels["month"]),
+               alt.Tooltip(f"{value}:Q", title=y_title, format=fmt)]
+    done = data.filter(~pl.col("running"))
+    # The dashed segment: each series' last finished month and its running month.
+    last_done = data.join(done.group_by(series).agg(pl.col("month").max()), on=[series, "month"], how="semi")
+    tail = pl.concat([last_done, data.filter(pl.col("running"))]) if data["running"].any() else done.clear()
+    lines = alt.Chart(done).mark_line().encode(x=x, y=y, color=colour)
+    dashed = alt.Chart(tail).mark_line(strokeDash=[4, 3], opacity=RUNNING_OPACITY).encode(x=x, y=y, color=colour)
+    points = alt.Chart(data).mark_point(filled=True, size=60).encode(
+        x=x, y=y, color=colour, tooltip=tooltip,
+        opacity=alt.condition("datum.running", alt.value(RUNNING_OPACITY), alt.value(1.0)))
+    # The height holds the legend and axes too (Streamlit fits the chart into it).
+    return alt.layer(lines, dashed, points).properties(title=title, height=400)
 
 
 def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: dict[str, str]) -> alt.LayerChart:
     """A heat map of a rate per `row` × `column` (a lead generator × a hunter): the colour is the rate, the cell says
-    `label` ("3 / 10 · 30 %"), the tooltip the counts and the 95 % interval (`rate`, `low`, `high`, `n`)."""
-    base = alt.Chart(frame).encode(
+    `label` ("3 / 10 · 30 %"), the tooltip the counts and the 95 % interval (`rate`, `low`, `high`, `n`). The legend
+    sits under the matrix (beside it, it left a phone three 14 px columns); a cell narrower than `NARROW_CELL_PX`
+    writes only its rate; a cell on fewer than `FEW_MEETINGS` meetings (`n`) is pale, so that 0 / 6 does not paint
+    the darkest red of the screen."""
+    data = frame.with_columns(pl.col("label").str.split(" · ").list.last().alias("short"))
+    if "n" not in data.columns:
+        data = data.with_columns(pl.lit(None, pl.Int64).alias("n"))
+    few = f"datum.n != null && datum.n < {FEW_MEETINGS}"
+    base = alt.Chart(data).encode(
         # A name on two lines ("Лебедев" over "Сергей"): on one line, at 1024 px, Vega hid every other hunter's name.
         x=alt.X(f"{column}:N", title=labels[column],
                 axis=alt.Axis(labelAngle=0, labelLimit=200, orient="top", labelOverlap=False,
                               labelExpr="split(datum.label, ' ')")),
-        y=alt.Y(f"{row}:N", title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y(f"{row}:N", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color("rate:Q", title=labels["rate"], scale=alt.Scale(scheme="redyellowgreen", domainMin=0),
-                        legend=alt.Legend(format=".0%")),
+                        legend=alt.Legend(format=".0%", orient="bottom", direction="horizontal")),
+        opacity=alt.condition(few, alt.value(MUTED_OPACITY), alt.value(1.0)),
         tooltip=[alt.Tooltip(f"{row}:N", title=labels[row]), alt.Tooltip(f"{column}:N", title=labels[column]),
                  alt.Tooltip("label:N", title=labels["label"]),
                  alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
@@ -253,11 +342,19 @@ def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: 
     # White on the darkest cells (the lowest and the highest fifth of the rates), black on the pale ones.
     rates = frame["rate"].drop_nulls()
     low, high = (float(rates.min()), float(rates.max())) if rates.len() else (0.0, 1.0)  # type: ignore[arg-type]
-    dark = f"datum.rate < {low + 0.2 * (high - low)} || datum.rate > {low + 0.8 * (high - low)}"
-    text = base.mark_text(fontSize=12).encode(text="label:N", color=alt.condition(dark, alt.value("white"),
-                                                                                  alt.value("black")))
-    # The height holds the title and the column labels too (Streamlit fits the chart into it): 34 px a row.
-    return (cells + text).properties(title=title, height=34 * max(frame[row].n_unique(), 1) + 120)
+    dark = f"!({few}) && (datum.rate < {low + 0.2 * (high - low)} || datum.rate > {low + 0.8 * (high - low)})"
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("label:N", condition={"test": f"bandwidth('x') < {NARROW_CELL_PX}",
+                                            "value": {"expr": "datum.short"}}),
+        color=alt.condition(dark, alt.value("white"), alt.value("black")))
+    # The height holds the title, the column labels and the legend under the matrix too (Streamlit fits the chart
+    # into it): 34 px a row.
+    # The note under the title on two lines (at its colon): on one line it ran off a phone.
+    few_note = labels.get("few", "")
+    head, colon, rest = few_note.partition(": ")
+    subtitle = [head + colon.rstrip(), rest] if rest else few_note
+    heading = alt.TitleParams(title, subtitle=subtitle) if few_note else title
+    return (cells + text).properties(title=heading, height=34 * max(frame[row].n_unique(), 1) + 170)
 
 
 def trend_rows(by_period: pl.DataFrame, period: str, key: str, changes: pl.DataFrame) -> pl.DataFrame:

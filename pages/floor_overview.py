@@ -82,7 +82,9 @@ for column, key in zip(st.columns(2), MAIN_KPIS, strict=True):
     label = metric(key).label(v.lang)
     with column:
         _charts.show(_charts.trend, _charts.trend_rows(history, grain, key, history_changes), key, label, label,
-                     v.t(grain), {"drop": v.t("trend_drop"), "flag": v.t("trend_flag")}, mark="bar")
+                     v.t(grain), {"drop": v.t("trend_drop"), "flag": v.t("trend_flag"),
+                                  "running": v.t("chart_running"), "note": v.t("chart_note")},
+                     mark="bar", lang=v.lang, running=tuple(weights))
 st.caption(" ".join(part for part in (
     v.t("trend_caption", threshold=i18n.percent(0.15, v.lang, decimals=0)),
     v.t("trend_partial", day=i18n.date_label(last_day, v.lang)) if weights else "",

@@ -132,7 +132,7 @@ in_progress = sorted(v.month_weights()) if v.mode == "cohort" else []
 charted = recent.filter(~pl.col("month").is_in(in_progress))
 _charts.show(_charts.lines_by_month, with_names(charted.select("hunter", "month", key)), "hunter", key,
              v.t("hunters_mom_chart", metric=label), label, {"hunter": v.t("hunter"), "month": v.t("month")},
-             metric(key).kind == "ratio")
+             metric(key).kind == "ratio", lang=v.lang, running=tuple(v.month_weights()))
 weights = v.month_weights()
 month_changes = month_over_month(by_month, ["hunter"], weights=weights,
                                  immature=frozenset(weights) if v.mode == "cohort" else frozenset())
@@ -173,10 +173,11 @@ matrix = with_names(pairs.select("employee", "hunter", "meetings_held", "payment
                         for p, h, r in zip(pairs["payments"], pairs["meetings_held"], pairs[PAID], strict=True)]),
 )
 _charts.show(_charts.rate_matrix, matrix.select("employee", "hunter", pl.col(PAID).alias("rate"), "label", "low",
-                                                "high"),
+                                                "high", pl.col("meetings_held").alias("n")),
              "employee", "hunter", metric(PAID).label(v.lang),
              {"employee": v.t("employee"), "hunter": v.t("hunter"), "rate": metric(PAID).label(v.lang),
-              "label": v.t("hunters_cell"), "low": v.t("ci_low"), "high": v.t("ci_high")})
+              "label": v.t("hunters_cell"), "low": v.t("ci_low"), "high": v.t("ci_high"),
+              "few": v.t("matrix_few", n=_charts.FEW_MEETINGS)})
 st.caption(v.t("hunters_matrix_caption"))
 # Read for the head of sales: whose meetings fail with one hunter, whose with every hunter (on ripe meetings only).
 ripe = sum_mature(filter_facts(mature, v.filters), ["employee", "hunter"])

@@ -104,7 +104,7 @@ versus = pl.DataFrame({
     "who": [named] * len(RATIO_METRICS) + [v.t("floor_average")] * len(RATIO_METRICS),
     "rate": [now[m.key] for m in RATIO_METRICS] + [floor[m.key] for m in RATIO_METRICS],
 })
-_charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", "", v.t("value"),
+_charts.show(_charts.grouped_bars, versus, "conversion", "who", "rate", "", v.t("rate"),
              v.t("metric"), v.t("employee"))
 comparison = pl.DataFrame({
     "metric": [m.label(v.lang) for m in RATIO_METRICS],
@@ -180,8 +180,10 @@ else:
 rows = _charts.trend_rows(by_period, grain, trend_key, period_changes)
 label = metric(trend_key).label(v.lang)
 _charts.show(_charts.trend, rows, trend_key, label, label, v.t(grain), {"drop": v.t("trend_drop"),
-                                                                        "flag": v.t("trend_flag")},
-             mark=mark, percent=metric(trend_key).kind == "ratio")
+                                                                        "flag": v.t("trend_flag"),
+                                                                        "running": v.t("chart_running"),
+                                                                        "note": v.t("chart_note")},
+             mark=mark, percent=metric(trend_key).kind == "ratio", lang=v.lang, running=tuple(period_weights))
 st.caption(" ".join(part for part in (
     v.t("trend_caption", threshold=i18n.percent(0.15, v.lang)),
     v.t("trend_partial", day=i18n.date_label(v.data.last_day, v.lang)) if period_weights else "",

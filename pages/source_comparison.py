@@ -96,7 +96,8 @@ for key in ("target_share", "conv_scheduled_to_confirmed", "conv_confirmed_to_he
 intervals = pl.concat(parts)
 _charts.show(
     _charts.rates_with_uncertainty, intervals, "", v.t("rate"),
-    {"source": v.t("source"), "rate": v.t("rate"), "low": v.t("ci_low"), "high": v.t("ci_high"), "n": v.t("n")},
+    {"source": v.t("source"), "rate": v.t("rate"), "low": v.t("ci_low"), "high": v.t("ci_high"), "n": v.t("n"),
+     "conversion": v.t("metric")},
 )
 st.caption(v.t("uncertainty_caption"))
 

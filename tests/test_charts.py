@@ -110,7 +110,8 @@ def test_a_trend_marks_the_drops_red_and_keeps_the_periods_in_order() -> None:
     spec = _charts.trend(TREND, "meetings_held", "Held", "Held", "Month", TREND_LABELS).to_dict()
     points = spec["layer"][1]["encoding"]
     assert points["color"]["condition"] == {"test": "datum.worse", "value": _charts.RED}
-    assert spec["layer"][0]["encoding"]["x"]["sort"] is None  # the periods as given (oldest first), not re-sorted
+    # the periods oldest first, by their code (not by the words: "Aug" < "Oct" < "Sep")
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == ["Aug 2026", "Sep 2026", "Oct 2026"]
     rows = next(iter(spec["datasets"].values()))
     assert [r["flag"] for r in rows] == ["", "", "drop"]
 
@@ -148,7 +149,7 @@ def test_legends_above_a_chart_wrap_to_fit_a_phone() -> None:
                                    percent=False).to_dict()
     for legend in (bars["encoding"]["color"]["legend"], people["layer"][0]["encoding"]["color"]["legend"]):
         assert legend == {"columns": 1, "labelLimit": 170, "orient": "top"}
-    assert lines["encoding"]["color"]["legend"] == {"columns": 2, "labelLimit": 170, "orient": "top"}
+    assert lines["layer"][0]["encoding"]["color"]["legend"] == {"columns": 2, "labelLimit": 170, "orient": "top"}
 
 
 def test_the_matrix_names_every_hunter() -> None:
