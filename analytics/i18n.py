@@ -859,7 +859,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart_running": ("период ещё идёт — неполный", "not over yet — incomplete"),
     "chart_note": ("Примечание", "Note"),
     "matrix_few": ("Бледные клетки — меньше {n} проведённых встреч: по ним выводов не делать.",
-                   "Pale cells: fewer than {n} meetings held, too few to judge."),
+                   "Pale cells have fewer than {n} meetings held: too few to judge."),
 }
 
 

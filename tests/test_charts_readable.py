@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import polars as pl
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
+from analytics import i18n
 from analytics.registry import metric
 from pages import _charts
 from tests.conftest import open_screen
@@ -201,3 +202,12 @@ def test_the_hunters_matrix_knows_each_cells_meetings() -> None:
     (spec, rows), = [(s, d) for s, d in _charts_on(at) if "short" in d.columns]
     assert rows["n"].min() >= 1 and rows["n"].dtype.is_integer()
     assert spec["title"]["subtitle"][0].startswith("Бледные клетки")
+
+
+def test_the_matrix_note_breaks_at_its_colon_in_both_languages() -> None:
+    """The note under the matrix ran off a phone on one line; in English it broke after "Pale cells:"."""
+    subtitles = {lang: _charts.rate_matrix(MATRIX, "employee", "hunter", "Held → paid", {
+        **MATRIX_LABELS, "few": i18n.t("matrix_few", lang, n=_charts.FEW_MEETINGS)}).to_dict()["title"]["subtitle"]
+        for lang in ("ru", "en")}
+    assert subtitles == {"ru": ["Бледные клетки — меньше 10 проведённых встреч:", "по ним выводов не делать."],
+                         "en": ["Pale cells have fewer than 10 meetings held:", "too few to judge."]}
