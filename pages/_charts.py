@@ -81,6 +81,11 @@ def rows_height(rows: int, frame: int, row: int = ROW_PX) -> int:
     return row * max(rows, 1) + frame
 
 
+def layered(*charts: alt.Chart) -> alt.LayerChart:
+    """`alt.layer`, typed: altair annotates it as returning a layer or a facet."""
+    return alt.LayerChart(layer=list(charts))
+
+
 def show(builder: Callable[..., alt.TopLevelMixin], *args: object, **kwargs: object) -> None:
     """Draw `builder(*args)`. Building an Altair chart costs tens of milliseconds (it parses and validates every
     channel), so the finished spec is cached by the builder's inputs and not validated again at runtime;
@@ -132,7 +137,7 @@ def daily_with_plan(frame: pl.DataFrame, value: str, title: str, y_title: str, p
         tooltip=[alt.Tooltip("plan_low:Q", title=plan_title), alt.Tooltip("plan_high:Q", title=plan_title)],
     )
     rule = base.mark_line(color=GREEN, strokeDash=[4, 3]).encode(y="plan_low:Q")
-    return alt.layer(band, bars, rule).properties(title=title, height=220)
+    return layered(band, bars, rule).properties(title=title, height=220)
 
 
 def grouped_bars(frame: pl.DataFrame, category: str, group: str, value: str, title: str, value_title: str,
@@ -178,7 +183,7 @@ def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
     height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(sources), 16 * len(sources) + 16)
-    return alt.layer(interval, point).properties(height=height, **({"title": title} if title else {}))
+    return layered(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
 def calendar_data(days: pl.DataFrame, limit: int = ALTAIR_MAX_ROWS) -> tuple[pl.DataFrame, Grain]:
@@ -251,7 +256,7 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
     # Streamlit fits the legend above (a line a person) and the axis below into the height too: without that frame
     # the five bands shrank to 15 px and Vega hid two of the five conversions' names.
     height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(people), 16 * len(people) + 16)
-    return alt.layer(interval, point).properties(height=height, **({"title": title} if title else {}))
+    return layered(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
 def trend(frame: pl.DataFrame, value: str, title: str, y_title: str, x_title: str, labels: dict[str, str],
@@ -279,10 +284,10 @@ def trend(frame: pl.DataFrame, value: str, title: str, y_title: str, x_title: st
     opacity = alt.condition("datum.running", alt.value(RUNNING_OPACITY), alt.value(1.0))
     if mark == "bar":
         body = base.mark_bar().encode(color=colour, opacity=opacity)
-        return alt.layer(body).properties(title=title, height=300)
+        return layered(body).properties(title=title, height=300)
     line = base.mark_line(color=BLUE)
     points = base.mark_point(filled=True, size=70).encode(color=colour, opacity=opacity)
-    return alt.layer(line, points).properties(title=title, height=300)
+    return layered(line, points).properties(title=title, height=300)
 
 
 def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_title: str,
@@ -310,7 +315,7 @@ def lines_by_month(frame: pl.DataFrame, series: str, value: str, title: str, y_t
         x=x, y=y, color=colour, tooltip=tooltip,
         opacity=alt.condition("datum.running", alt.value(RUNNING_OPACITY), alt.value(1.0)))
     # The height holds the legend and axes too (Streamlit fits the chart into it).
-    return alt.layer(lines, dashed, points).properties(title=title, height=400)
+    return layered(lines, dashed, points).properties(title=title, height=400)
 
 
 def rate_matrix(frame: pl.DataFrame, row: str, column: str, title: str, labels: dict[str, str]) -> alt.LayerChart:
