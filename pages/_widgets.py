@@ -100,13 +100,13 @@ def column_specs(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, Col
 
 def column_config(frame: pl.DataFrame, lang: i18n.Lang, columns: Mapping[str, ColumnSpec] | None = None) -> dict:
     """Labels and help (on hover) for every column; numeric columns right-aligned. A first column of names (a
-    person, a source, a metric) is pinned and medium-wide: scrolling sideways to the column a sentence talks about
-    keeps the row's name in view, and "Назначение → подтверждение" is not cut."""
+    person, a source, a hunter) is pinned, sized to its names: scrolling sideways to the column a sentence talks
+    about keeps the row's name in view, and no fixed width takes room from the numbers."""
     specs = column_specs(frame, lang, columns)
     first = frame.columns[0] if frame.columns else None
     return {column: st.column_config.TextColumn(
         spec.label, help=spec.help, alignment="right" if spec.kind in NUMERIC_KINDS else None,
-        **({"pinned": True, "width": "medium"} if column == first and spec.kind not in NUMERIC_KINDS else {}))
+        **({"pinned": True} if column == first and spec.kind not in NUMERIC_KINDS else {}))
         for column, spec in specs.items()}
 
 
