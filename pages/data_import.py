@@ -238,6 +238,7 @@ if merges != people_aliases and st.button(v.t("save_people"), icon=":material/me
     st.rerun()
 
 # Sources: raw spellings and what they count as (SPEC §4).
+SOURCE_ROWS_SHOWN = 20
 st.subheader(v.t("sources_alias_title"))
 st.caption(v.t("sources_alias_help"))
 source_aliases = _settings.load(_dataset.SOURCE_ALIASES, {})
@@ -248,8 +249,11 @@ spellings = raw.leads.group_by(normalize.text(pl.col("source")).alias("raw")).le
 # The empty spelling counts as `unknown`; the table says «не указан» / "not set", and saving keeps `unknown`.
 not_set = i18n.source_label(normalize.UNKNOWN_SOURCE, v.lang)
 spellings = spellings.with_columns(pl.col("counted_as").replace(normalize.UNKNOWN_SOURCE, not_set))
+# Tall enough for every spelling (a floor has a dozen or so): the last rows, «не указан» among them, in view without
+# scrolling inside the table; a long list scrolls past SOURCE_ROWS_SHOWN.
 edited_sources = st.data_editor(
     counted(spellings, "leads"), hide_index=True, width="stretch", key="sources_editor", disabled=["raw", "leads"],
+    height=35 * (min(spellings.height, SOURCE_ROWS_SHOWN) + 1) + 3,
     column_config={"raw": v.t("raw_source"), "leads": count_column(v.t("leads")),
                    "counted_as": v.t("counted_as")},
 )
