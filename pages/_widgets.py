@@ -121,12 +121,20 @@ def month_heading(month: str, lang: i18n.Lang, running: bool = False) -> str:
     return i18n.t("month_running", lang, month=heading) if running else heading
 
 
+def newest_first(months: Collection[str]) -> list[str]:
+    """A month table's columns, newest month first: on a phone only the first two or three fit beside the pinned
+    name, and the month that matters (the latest, where a fall is red) must be among them. Charts keep time
+    left → right; a table is read from its name outwards."""
+    return sorted(months, reverse=True)
+
+
 def month_columns(months: Sequence[str], lang: i18n.Lang, running: Collection[str] = (),
                   key: str | None = None) -> dict[str, ColumnSpec]:
-    """The specs of a month table's month columns (oldest first, as the charts run): each headed in words, of the
-    metric's kind, its help saying what a red cell compares with, or that the running month is never red."""
+    """The specs of a month table's month columns, newest first (`newest_first`): each headed in words, of the
+    metric's kind, its help saying what a red cell compares with (the month before, the column to its right), or
+    that the running month is never red."""
     specs = {}
-    for month in months:
+    for month in newest_first(months):
         name = i18n.month_label(date(int(month[:4]), int(month[5:7]), 1), lang)
         help_text = i18n.t("month_running_help" if month in running else "month_column_help", lang,
                            month=i18n.sentence(name))
@@ -236,11 +244,15 @@ def _sidebar_period() -> tuple[date, date] | None:
 
 def period_of(frame: pl.DataFrame, name: str, period: tuple[date, date] | None) -> str:
     """The period a file name carries: a table of months names its months (a person's month table holds all of
-    them, whatever the sidebar says), any other the sidebar's period; an import report none."""
+    them, whatever the sidebar says; turned, its months are its columns), any other the sidebar's period; an import
+    report none."""
     if name in TIMELESS or any(name.startswith(stem + "_") for stem in TIMELESS):
         return ""
     if "month" in frame.columns and frame.height and frame.schema["month"] == pl.String:
         return export.months_label(frame["month"].drop_nulls().to_list())
+    month_codes = [c for c in frame.columns if MONTH_CODE.fullmatch(c)]
+    if "metric" in frame.columns and month_codes:  # a person's month table, turned on its page as shown
+        return export.months_label(month_codes)
     return export.period_label(*period) if period is not None else ""
 
 

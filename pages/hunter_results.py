@@ -115,7 +115,7 @@ _widgets.metric_table(with_names(table), v.lang, name="hunters", worse=flags, co
 if v.mode == "cohort":
     st.caption(v.t("hunters_paid_maturity", window=i18n.count_phrase(DEFAULT_PAYMENT_WINDOW_DAYS, "days", v.lang),
                    end=i18n.date_label(v.data.last_day, v.lang)))
-st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang, decimals=0)))
 
 # Month over month per hunter: a chart and a table, drops in red.
 st.subheader(v.t("hunters_mom"))
@@ -154,12 +154,14 @@ grid = values.select("hunter").join(month_flags.pivot("month", index="hunter", v
                                     how="left")
 grid = pl.DataFrame({m: grid[m].fill_null(False) if m in grid.columns else [False] * grid.height for m in months
                      if m in values.columns})
-# Months oldest first, as the chart above runs; the month in progress headed "(идёт)" and never red.
+# Months newest first (a phone sees the latest beside the pinned name; the chart above keeps time left → right); the
+# month in progress headed "(идёт)" and never red. The download keeps the order shown.
 running = frozenset(weights)
+values = values.select("hunter", *_widgets.newest_first(m for m in months if m in values.columns))
 _widgets.metric_table(with_names(values), v.lang, name=f"hunters_{key}_by_month",
                       worse=_widgets.without_running(grid, running),
                       columns={"hunter": hunter_spec, **_widgets.month_columns(months, v.lang, running, key)})
-st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang, decimals=0)))
 if weights and v.mode == "cohort":
     st.caption(i18n.sentence(v.t("immature_month", month=v.month_name(next(iter(weights))))))
 

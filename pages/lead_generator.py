@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import polars as pl
 import streamlit as st
 
-from analytics import i18n, records
+from analytics import export, i18n, records
 from analytics.diagnostics import new_sources
 from analytics.maturity import DEFAULT_PAYMENT_WINDOW_DAYS
 from analytics.periods import working_days
@@ -136,25 +136,31 @@ flags = (
 )
 flags = _widgets.without_running(
     table.select("metric").join(flags, on="metric", how="left").select(pl.exclude("metric").fill_null(False)), weights)
+# Months run newest first (a phone sees the latest beside the pinned name; the trend chart below keeps time left →
+# right), so a red cell is a fall on the column to its right; the month in progress says so.
+shown_months = _widgets.newest_first(months)
 shown = pl.concat([
     pl.DataFrame({"label": table["label"]}),
     pl.DataFrame({m: [i18n.fmt(k, x, v.lang) for k, x in zip(table["metric"], table[m], strict=True)]
-                  for m in months}),
+                  for m in shown_months}),
 ], how="horizontal")
 styler = shown.to_pandas().style.apply(
     lambda col: [_widgets.DROP_STYLE if col.name in flags.columns and flags[col.name][i] else ""
                  for i in range(len(col))]
 )
-# Months run oldest first, as the trend chart below does, so a red cell is a fall on the column to its left. The
-# metric's name stays pinned (a phone scrolls sideways to the newest month); the month in progress says so.
 headings = _widgets.month_columns(months, v.lang, weights)
 st.dataframe(styler, hide_index=True, width="stretch", height=35 * (len(METRIC_KEYS) + 1) + 3,
-             column_order=["label", *months],
+             column_order=["label", *shown_months],
              column_config={"label": st.column_config.TextColumn(v.t("metric"), width="medium", pinned=True),
                             **{m: st.column_config.TextColumn(spec.label, help=spec.help, alignment="right")
                                for m, spec in headings.items()}})
-_widgets.downloads(all_months, f"months_{who}", v.lang, metrics_as_rows=True)
-st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+# The file holds every month, turned and ordered as the screen shows them and its months titled in words.
+every_month = all_months["month"].to_list()
+_widgets.downloads(
+    export.metrics_as_rows(all_months.select("month", *METRIC_KEYS), "month").select(
+        "metric", *_widgets.newest_first(every_month)),
+    f"months_{who}", v.lang, metrics_as_rows=False, columns=_widgets.month_columns(every_month, v.lang, weights))
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang, decimals=0)))
 if weights:
     st.caption(i18n.sentence(v.t("partial_month", month=v.month_name(next(iter(weights))))))
 if v.mode == "cohort":
@@ -185,7 +191,7 @@ _charts.show(_charts.trend, rows, trend_key, label, label, v.t(grain), {"drop": 
                                                                         "note": v.t("chart_note")},
              mark=mark, percent=metric(trend_key).kind == "ratio", lang=v.lang, running=tuple(period_weights))
 st.caption(" ".join(part for part in (
-    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang)),
+    v.t("trend_caption", threshold=i18n.percent(0.15, v.lang, decimals=0)),
     v.t("trend_partial", day=i18n.date_label(v.data.last_day, v.lang)) if period_weights else "",
     v.t("immature") if v.mode == "cohort" else "") if part))
 

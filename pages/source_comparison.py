@@ -110,6 +110,8 @@ changes = v.changes_over_time(with_target_share(by_month), "month", ("source",),
 months = sorted(by_month["month"].unique().to_list())[-6:]
 values = with_target_share(by_month).filter(pl.col("month").is_in(months)).pivot(
     "month", index="source", values=key).sort("source")
+# Months newest first, as every month table runs (a phone sees the latest beside the pinned source); so does the file.
+values = values.select("source", *_widgets.newest_first(m for m in months if m in values.columns))
 flags = changes.filter((pl.col("metric") == key) & pl.col("month").is_in(months)).pivot(
     "month", index="source", values="worse") if not changes.is_empty() else pl.DataFrame({"source": chosen})
 flags = values.select("source").join(flags, on="source", how="left").select(pl.exclude("source").fill_null(False))
@@ -117,7 +119,7 @@ _widgets.metric_table(values.with_columns(pl.col("source").replace_strict({s: na
                                                                           default=pl.col("source"))),
                       v.lang, name=f"sources_{key}_by_month", worse=_widgets.without_running(flags, v.month_weights()),
                       columns=_widgets.month_columns(months, v.lang, v.month_weights(), key))
-st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang)))
+st.caption(v.t("drop_rule", threshold=i18n.percent(0.15, v.lang, decimals=0)))
 early_months = [] if changes.is_empty() else sorted(changes.filter(
     (pl.col("metric") == key) & pl.col("month").is_in(months) & pl.col("too_early"))["month"].unique().to_list())
 if early_months:

@@ -102,10 +102,10 @@ def test_people_compared_name_the_employee_not_set(lang: str, word: str) -> None
 
 # ---- 6: a person's month table on a phone: the metric pinned; months oldest first, as the trend chart runs (R 24) ---
 
-def test_the_person_month_table_pins_the_metric_and_runs_oldest_first() -> None:
+def test_the_person_month_table_pins_the_metric_and_runs_newest_first() -> None:
     at = open_screen("lead_generator", "ru")
     table = table_with(at, "label")
-    months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]  # the demo's last six
+    months = ["2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06"]  # the demo's last six, newest first
     assert list(table.value.columns) == ["label", *months]
     assert list(table.proto.column_order) == ["label", *months]
     config = json.loads(table.proto.columns)["label"]

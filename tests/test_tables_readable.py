@@ -1,5 +1,5 @@
 """Tables that show what the sentence talks about (screen review R, items 4, 5, 10, 12, 13, 15, 20, 24, 25): months in
-words and the running month marked, oldest first as the charts run; the name column pinned; the column a sentence
+words and the running month marked, newest first (a phone sees the latest); the name pinned; the column a sentence
 names in view; no "None" for an empty date; the Lead generator opening on someone with numbers; every source with
 spend in the cost table."""
 
@@ -40,7 +40,7 @@ def labels(table) -> dict[str, str]:
     return {name: c.get("label") for name, c in config(table).items()}
 
 
-# ---- item 4, 5, 24: month headers in words, the running month marked and never red, oldest first --------------------
+# ---- item 4, 5, 24: month headers in words, the running month marked and never red, newest first --------------------
 
 @pytest.mark.parametrize(("lang", "month", "running", "expected"), [
     ("ru", "2026-06", False, f"июн{NB}2026"), ("en", "2026-06", False, f"Jun{NB}2026"),
@@ -53,9 +53,9 @@ def test_a_month_column_is_headed_in_words(lang: str, month: str, running: bool,
 
 def test_month_columns_say_what_red_compares_with_and_that_the_running_month_is_never_red() -> None:
     specs = _widgets.month_columns(["2026-10", "2026-11"], "ru", {"2026-11": 0.8}, "meetings_held")
-    assert [s.label for s in specs.values()] == [f"окт{NB}2026", f"ноя{NB}2026 (идёт)"]
+    assert [s.label for s in specs.values()] == [f"ноя{NB}2026 (идёт)", f"окт{NB}2026"]  # newest first
     assert specs["2026-10"].kind == "count"
-    assert specs["2026-10"].help == "Октябрь 2026. Красным — падение к предыдущему месяцу, колонке слева."
+    assert specs["2026-10"].help == "Октябрь 2026. Красным — падение к предыдущему месяцу, колонке справа."
     assert specs["2026-11"].help == "Ноябрь 2026 ещё идёт: его числа неполные, и падением он не красится."
     flags = pl.DataFrame({"2026-10": [True, False], "2026-11": [True, True]})
     assert _widgets.without_running(flags, {"2026-11": 0.8}).to_dict(as_series=False) == {
@@ -68,10 +68,10 @@ def test_a_metric_table_of_rows_per_month_writes_the_month_in_words() -> None:
 
 
 @pytest.mark.parametrize(("lang", "running"), [("ru", f"ноя{NB}2026 (идёт)"), ("en", f"Nov{NB}2026 (running)")])
-def test_the_person_month_table_runs_oldest_first_in_words_with_the_metric_pinned(lang: str, running: str) -> None:
+def test_the_person_month_table_runs_newest_first_in_words_with_the_metric_pinned(lang: str, running: str) -> None:
     at = open_screen("lead_generator", lang)
     table = table_with(at, "label")
-    assert list(table.proto.column_order) == ["label", *DEMO_MONTHS]  # as the trend chart runs
+    assert list(table.proto.column_order) == ["label", *reversed(DEMO_MONTHS)]  # the running month next to the name
     shown = labels(table)
     assert shown["2026-06"] == ("июн" if lang == "ru" else "Jun") + f"{NB}2026"
     assert shown["2026-11"] == running
