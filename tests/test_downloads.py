@@ -178,10 +178,11 @@ def test_the_person_page_downloads_its_month_table_turned(prepared: list[_widget
     months = next(d for d in prepared if d.raw.columns[0] == "metric" and d.file.startswith(
         "по_месяцам_" if lang == "ru" else "by-month_"))
     assert months.shown.columns[0] == title
-    shown_months = months.shown.columns[1:]
-    assert shown_months == sorted(shown_months) and all(re.fullmatch(r"\d{4}-\d{2}", m) for m in shown_months)
+    raw_months = months.raw.columns[1:]  # newest first, as the screen shows them (the keys' file keeps the codes)
+    assert raw_months == sorted(raw_months, reverse=True) and all(re.fullmatch(r"\d{4}-\d{2}", m) for m in raw_months)
+    assert months.shown.columns[1] == ("ноя\u00a02026 (идёт)" if lang == "ru" else "Nov\u00a02026 (running)")
     assert months.raw["metric"].to_list() == list(METRIC_KEYS)
-    assert months.file.endswith(f"_{shown_months[0]}_{shown_months[-1]}") or months.file.endswith(shown_months[0])
+    assert months.file.endswith(f"_{raw_months[-1]}_{raw_months[0]}") or months.file.endswith(raw_months[0])
     toggle = next(t for t in at.toggle if t.key.startswith("keys_months_"))
     assert toggle.label == ("Заголовки для программ (англ.)" if lang == "ru" else "Headers for programs (fixed keys)") \
         and toggle.value is False

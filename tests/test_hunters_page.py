@@ -164,7 +164,7 @@ def hand_floor_deals(last_day: str) -> bytes:
 def red_cells_by_month(at) -> str:
     """The CSS of the month-over-month table (held → paid per hunter): the cells painted as drops."""
     table = next(d for d in at.dataframe if "2026-10" in d.value.columns)
-    assert list(table.value["hunter"]) == ["H1", "H2", "H3"] and list(table.value.columns)[-1] == "2026-10"
+    assert list(table.value["hunter"]) == ["H1", "H2", "H3"] and list(table.value.columns)[1] == "2026-10"
     return table.proto.arrow_data.styler.styles
 
 
@@ -189,8 +189,8 @@ def test_a_hunters_fall_is_red_when_the_payment_window_has_passed() -> None:
     bullets = [md.value for md in at.markdown if md.value.startswith("- ")]
     assert bullets == ["- One: meetings pay less with one hunter only — H1: 10\\.0% (4 of 40) against 50\\.0% with the "
                        "other hunters. A question for the hunter."]
-    # Month over month the same: H1's October (row 0, column 2: hunter, 2026-09, 2026-10) alone is red.
-    assert re.findall(r"row(\d+)_col(\d+)", red_cells_by_month(at)) == [("0", "2")]
+    # Month over month the same: H1's October (row 0, column 1: hunter, 2026-10, 2026-09 — newest first) alone is red.
+    assert re.findall(r"row(\d+)_col(\d+)", red_cells_by_month(at)) == [("0", "1")]
 
 
 def test_too_early_to_judge_payments_is_not_red() -> None:
