@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -92,3 +93,27 @@ def open_screen(page: str, lang: str = "en", **state: object) -> AppTest:
 @pytest.fixture
 def hand_model() -> Prepared:
     return prepare(hand_dataset())
+
+
+# The browser tests' server and Chromium, one of each per test module (tests/test_browser.py has the helpers).
+# Playwright is imported only when a browser test asks for them.
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    from tests.test_browser import streamlit_server
+
+    with streamlit_server(tmp_path_factory.mktemp("settings"), tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's Chromium is missing: `bash .ci/run` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

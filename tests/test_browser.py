@@ -17,7 +17,7 @@ from pathlib import Path
 
 import fastexcel
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from analytics import i18n
 from pages._pages import BY_NAME, SCREENS
@@ -54,14 +54,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(settings: Path, log_path: Path) -> Iterator[str]:
+def streamlit_server(settings: Path, log_path: Path,
+                     options: tuple[str, ...] = ("--browser.gatherUsageStats", "false")) -> Iterator[str]:
     """`streamlit run app.py` on a free port, as Streamlit's own e2e tests start it: ready when /_stcore/health is.
-    Its settings and its workspace are its own (never the user's), so every server starts with nothing saved."""
+    Its settings and its workspace are its own (never the user's), so every server starts with nothing saved.
+    `options` are command-line settings beyond the address and port (none: the repository's config.toml decides)."""
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+             "--server.port", str(port), "--server.address", "127.0.0.1", *options],
             cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(settings),
                            "SALES_FLOOR_WORKSPACE": str(settings / "workspace" / "team.duckdb")},
             stdout=log, stderr=subprocess.STDOUT,
@@ -81,22 +83,6 @@ def streamlit_server(settings: Path, log_path: Path) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("settings"), tmp_path_factory.mktemp("log") / "streamlit.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: `bash .ci/run` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # Counts the script runs the page has seen finish: Streamlit marks its app element `data-test-script-state`

@@ -5,15 +5,12 @@ in artifacts/screenshots/layout_<screen>_<lang>_<width>.png for a person to look
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from pages._pages import SCREENS
 from pages._widgets import LAYOUT_MARK
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, COUNT_RUNS, SETTLED, SHOTS, streamlit_server
+from tests.test_browser import COUNT_RUNS, SETTLED, SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -54,22 +51,6 @@ FIND_CUT = """() => {
 SCREENS_WITHOUT_WIDGETS = frozenset({"data"})
 # Whether the page carries the layout rules of pages/_widgets.fit_layout (KPI rows wrap, card texts wrap).
 HAS_LAYOUT_RULES = "(mark) => [...document.querySelectorAll('style')].some(s => s.textContent.includes(mark))"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("settings"), tmp_path_factory.mktemp("log") / "streamlit.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: `bash .ci/run` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_screen(page: Page, url: str) -> None:

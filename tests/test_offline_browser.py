@@ -9,23 +9,16 @@ config (a `:material/…:` or emoji favicon is fetched from fonts.gstatic.com).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Route
 
 from pages._pages import SCREENS
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
+from tests.test_browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -40,36 +33,6 @@ def is_local(url: str) -> bool:
     """A request that stays on this machine: the server itself, or data the page already holds."""
     parts = urlsplit(url)
     return parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS
-
-
-@contextlib.contextmanager
-def plain_server(home: Path) -> Iterator[str]:
-    """`streamlit run app.py` with no command-line settings, so the repository's config.toml decides, as it does for
-    a user; only the address and port are given. Ready when /_stcore/health answers."""
-    port = free_port()
-    with (home / "streamlit.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env={**os.environ, "SALES_FLOOR_SETTINGS": str(home),
-                           "SALES_FLOOR_WORKSPACE": str(home / "team.duckdb")},
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail("streamlit did not start within 90 s")
-                    time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
 
 
 @dataclass
@@ -94,18 +57,10 @@ class Traffic:
 
 @pytest.fixture(scope="module")
 def offline_server(tmp_path_factory) -> Iterator[str]:
-    with plain_server(tmp_path_factory.mktemp("offline")) as url:
+    """A server with no command-line settings, so the repository's config.toml decides, as it does for a user."""
+    home = tmp_path_factory.mktemp("offline")
+    with streamlit_server(home, home / "streamlit.log", options=()) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: `bash .ci/run` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
