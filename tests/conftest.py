@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.model import Prepared, prepare
 from analytics.schema import Dataset
+from pages import _widgets
 from pages._pages import BY_NAME
 
 
@@ -93,6 +94,30 @@ def open_screen(page: str, lang: str = "en", **state: object) -> AppTest:
 @pytest.fixture
 def hand_model() -> Prepared:
     return prepare(hand_dataset())
+
+
+@pytest.fixture(scope="session")
+def demo_model() -> Prepared:
+    """The bundled demo, imported from its files as the app imports them and prepared once for the whole run."""
+    from analytics.importing.pipeline import Upload, import_files
+    from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+
+    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
+    return prepare(import_files(uploads).dataset)
+
+
+@pytest.fixture
+def prepared(monkeypatch) -> list[_widgets.Download]:
+    """Every download a page prepared (what its buttons send), in order."""
+    made: list[_widgets.Download] = []
+    original = _widgets.prepare_download
+
+    def recording(*args, **kwargs) -> _widgets.Download:
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(_widgets, "prepare_download", recording)
+    return made
 
 
 # The browser tests' server and Chromium, one of each per test module (tests/test_browser.py has the helpers).

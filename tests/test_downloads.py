@@ -157,20 +157,6 @@ def test_no_change_shows_no_arrow() -> None:
     assert (fell.proto.direction, fell.proto.color) == (Metric.MetricDirection.DOWN, Metric.MetricColor.RED)
 
 
-@pytest.fixture
-def prepared(monkeypatch) -> list[_widgets.Download]:
-    """Every download a page prepared (what its buttons send), in order."""
-    made: list[_widgets.Download] = []
-    original = _widgets.prepare_download
-
-    def recording(*args, **kwargs) -> _widgets.Download:
-        made.append(original(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(_widgets, "prepare_download", recording)
-    return made
-
-
 @pytest.mark.parametrize(("lang", "title"), [("ru", "Показатель"), ("en", "Metric")])
 def test_the_person_page_downloads_its_month_table_turned(prepared: list[_widgets.Download], lang: str,
                                                           title: str) -> None:

@@ -25,20 +25,6 @@ def own_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
 
 
-@pytest.fixture
-def prepared(monkeypatch) -> list[_widgets.Download]:
-    """Every download a page prepared (what its buttons send), in order."""
-    made: list[_widgets.Download] = []
-    original = _widgets.prepare_download
-
-    def recording(*args, **kwargs) -> _widgets.Download:
-        made.append(original(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(_widgets, "prepare_download", recording)
-    return made
-
-
 def month_table(at: AppTest, name_column: str):
     return next(d for d in at.dataframe if "2026-11" in d.value.columns and name_column in d.value.columns)
 

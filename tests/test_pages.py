@@ -10,11 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import i18n
-from analytics.importing.pipeline import Upload, import_files
+from analytics.importing.pipeline import Upload
 from analytics.metrics import Filters, compute
-from analytics.model import prepare
 from analytics.registry import metric
-from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._pages import SCREENS
 from pages._widgets import ColumnSpec, column_config, styled
 from tests.conftest import open_screen as open_page
@@ -28,12 +26,6 @@ OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # "last month" of the 
 def own_settings(tmp_path, monkeypatch):
     """Each test starts with no saved plans, mappings or aliases."""
     monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
-
-
-@pytest.fixture(scope="module")
-def demo_model():
-    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
-    return prepare(import_files(uploads).dataset)
 
 
 def metric_value(at: AppTest, label: str) -> str:

@@ -16,11 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import i18n
 from analytics.comparison import wilson_interval
-from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, compute
-from analytics.model import Prepared, prepare
+from analytics.model import Prepared
 from analytics.registry import METRIC_KEYS, RATIO_METRICS, metric
-from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from pages._pages import BY_NAME
 from tests.conftest import open_screen
 
@@ -31,12 +29,6 @@ OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last mon
 @pytest.fixture(autouse=True)
 def own_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> Prepared:
-    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
-    return prepare(import_files(uploads).dataset)
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,10 @@ from datetime import date
 import pytest
 
 from analytics import i18n
-from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import CALL_METRICS, NEEDS, Filters, compute, facts
-from analytics.model import Prepared, prepare
+from analytics.model import Prepared
 from analytics.periods import Period
 from analytics.scope import Scope, calls_split_by_source, metrics_table
-from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
 from tests.conftest import open_screen
 
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))
@@ -28,12 +26,6 @@ EVERY_TABLE = frozenset({"calls", "leads", "meetings", "payments"})
 @pytest.fixture(autouse=True)
 def own_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> Prepared:
-    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
-    return prepare(import_files(uploads).dataset)
 
 
 def test_the_call_metrics_are_exactly_those_that_need_the_call_log() -> None:

@@ -13,10 +13,8 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from analytics import i18n
-from analytics.importing.pipeline import Upload, import_files
 from analytics.metrics import Filters, compute
-from analytics.model import Prepared, prepare
-from data.generate_demo import CALLS_FILE, DEALS_FILE, DEMO_DIR
+from analytics.model import Prepared
 from tests.conftest import open_screen as open_page
 
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last month", the sidebar's default
@@ -26,12 +24,6 @@ SOKOLOV = "Соколов Дмитрий"  # story 1: his clients confirm ~30 % 
 @pytest.fixture(autouse=True)
 def own_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> Prepared:
-    uploads = [Upload(n, (DEMO_DIR / n).read_bytes()) for n in (DEALS_FILE, CALLS_FILE)]
-    return prepare(import_files(uploads).dataset)
 
 
 def trend_charts(at: AppTest) -> list[pl.DataFrame]:
