@@ -163,27 +163,8 @@ def rates_with_uncertainty(frame: pl.DataFrame, title: str, x_title: str, labels
     conversion in the order the frame gives them (the funnel's), one line per source inside it. Not faceted: a facet
     kept a fixed 620 px width, so at 1024 px the rates above 65 % and at 390 px every point fell off the column."""
     sources = frame["source"].unique(maintain_order=True).to_list()
-    conversions = frame["conversion"].unique(maintain_order=True).to_list()
-    base = alt.Chart(frame).encode(
-        y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
-        yOffset=alt.YOffset("source:N", sort=sources),
-        color=alt.Color("source:N", title=labels["source"], sort=sources, legend=top_legend(1),
-                        scale=alt.Scale(domain=sources, scheme="tableau10")),
-    )
-    interval = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
-    )
-    point = base.mark_point(filled=True, size=90).encode(
-        x="rate:Q",
-        tooltip=[alt.Tooltip("conversion:N", title=labels.get("conversion", "")),
-                 alt.Tooltip("source:N", title=labels["source"]),
-                 alt.Tooltip("rate:Q", title=labels["rate"], format=".1%"),
-                 alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
-                 alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
-                 alt.Tooltip("n:Q", title=labels["n"])],
-    )
-    height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(sources), 16 * len(sources) + 16)
-    return layered(interval, point).properties(height=height, **({"title": title} if title else {}))
+    return _rates_with_intervals(frame, "source", alt.Scale(domain=sources, scheme="tableau10"), title, x_title,
+                                 labels, point_size=90)
 
 
 def calendar_data(days: pl.DataFrame, limit: int = ALTAIR_MAX_ROWS) -> tuple[pl.DataFrame, Grain]:
@@ -233,29 +214,37 @@ def rates_by_person(frame: pl.DataFrame, title: str, x_title: str, labels: dict[
     whose intervals overlap are not read as different. The floor keeps the grey, the people the strong colours. Not
     faceted, so the chart takes the page's width (a facet keeps a fixed width and runs off a phone's screen)."""
     people = frame["who"].unique(maintain_order=True).to_list()
-    conversions = frame["conversion"].unique(maintain_order=True).to_list()
     palette = [BLUE, "#E69F00", "#7B61FF", GREEN, RED, "#17BECF", "#8C564B", "#E377C2"]
     colours = [GREY if who == labels["floor"] else palette[i % len(palette)] for i, who in enumerate(people)]
+    return _rates_with_intervals(frame, "who", alt.Scale(domain=people, range=colours), title, x_title, labels,
+                                 point_size=70)
+
+
+def _rates_with_intervals(frame: pl.DataFrame, group: str, colour: alt.Scale, title: str, x_title: str,
+                          labels: dict[str, str], point_size: int) -> alt.LayerChart:
+    """One band per conversion (in the frame's order), one line per `group` value inside it: a point at the rate
+    and its 95 % interval as a bar. Streamlit fits the legend above (a line a value) and the axis below into the
+    height too: without that frame the bands shrank to 15 px and Vega hid the names of some conversions."""
+    groups = frame[group].unique(maintain_order=True).to_list()
+    conversions = frame["conversion"].unique(maintain_order=True).to_list()
     base = alt.Chart(frame).encode(
         y=alt.Y("conversion:N", title=None, sort=conversions, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
-        yOffset=alt.YOffset("who:N", sort=people),
-        color=alt.Color("who:N", title=labels["who"], sort=people, scale=alt.Scale(domain=people, range=colours),
-                        legend=top_legend(1)),
+        yOffset=alt.YOffset(f"{group}:N", sort=groups),
+        color=alt.Color(f"{group}:N", title=labels[group], sort=groups, scale=colour, legend=top_legend(1)),
     )
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q",
     )
-    point = base.mark_point(filled=True, size=70).encode(
+    point = base.mark_point(filled=True, size=point_size).encode(
         x="rate:Q",
-        tooltip=[alt.Tooltip("conversion:N", title=labels["conversion"]), alt.Tooltip("who:N", title=labels["who"]),
+        tooltip=[alt.Tooltip("conversion:N", title=labels.get("conversion", "")),
+                 alt.Tooltip(f"{group}:N", title=labels[group]),
                  alt.Tooltip("rate:Q", title=labels["rate"], format=".1%"),
                  alt.Tooltip("low:Q", title=labels["low"], format=".1%"),
                  alt.Tooltip("high:Q", title=labels["high"], format=".1%"),
                  alt.Tooltip("n:Q", title=labels["n"])],
     )
-    # Streamlit fits the legend above (a line a person) and the axis below into the height too: without that frame
-    # the five bands shrank to 15 px and Vega hid two of the five conversions' names.
-    height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(people), 16 * len(people) + 16)
+    height = rows_height(len(conversions), LEGEND_FRAME_PX + LEGEND_ROW_PX * len(groups), 16 * len(groups) + 16)
     return layered(interval, point).properties(height=height, **({"title": title} if title else {}))
 
 
