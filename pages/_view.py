@@ -138,21 +138,15 @@ class View:
             return changes.with_columns(pl.lit(False).alias("too_early"))
         return judged_periods(changes, self.mature, chosen.filters(), earlier.filters(), by, exposure)
 
-    def drops(self, now: pl.DataFrame, before: pl.DataFrame | None, scope: Scope | None = None) -> dict[str, bool]:
-        """Which metrics fell for real from `before` to `now` (`judge`), for the periods of the scope."""
+    def verdicts(self, now: pl.DataFrame, before: pl.DataFrame | None, keys: tuple[str, ...] = (),
+                 scope: Scope | None = None) -> tuple[dict[str, bool], list[str]]:
+        """The headline cards' verdicts from one `judge`: which metrics fell for real from `before` to `now`, and
+        which of `keys` cannot be judged yet (meetings still ahead), in that order. Nothing to compare: none."""
         if before is None:
-            return {}
-        changes = self.judge(now, before, scope=scope)
-        return dict(zip(changes["metric"], changes["worse"], strict=True))
-
-    def too_early(self, now: pl.DataFrame, before: pl.DataFrame | None, keys: tuple[str, ...],
-                  scope: Scope | None = None) -> list[str]:
-        """Which of `keys` cannot be judged yet against the period before (meetings still ahead), in that order."""
-        if before is None:
-            return []
+            return {}, []
         changes = self.judge(now, before, scope=scope)
         early = set(changes.filter(pl.col("too_early"))["metric"].to_list())
-        return [k for k in keys if k in early]
+        return dict(zip(changes["metric"], changes["worse"], strict=True)), [k for k in keys if k in early]
 
     def grain_weights(self, grain: Grain) -> tuple[dict[str, float], frozenset[str]]:
         """The last month or week compared pro rata ({label: weight}, empty when it is complete), and the periods

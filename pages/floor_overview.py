@@ -30,7 +30,7 @@ if not any(now[k] for k in ("calls_total", "leads_new", "meetings_scheduled")):
 if "meetings" not in v.data.bundle.available:
     # A floor that uploaded only its PBX log: the calls are the whole story so far.
     cols = st.columns(3)
-    drops = v.drops(now_table, previous_table)
+    drops, _ = v.verdicts(now_table, previous_table)
     for column, key in zip(cols, ("calls_60s", "minutes_on_line", "calls_total"), strict=True):
         _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
     st.markdown(v.t("calls_only_sentence", calls=i18n.number(now["calls_60s"], v.lang), t=v.filters.min_call_seconds,
@@ -47,12 +47,9 @@ if "meetings" not in v.data.bundle.available:
 # booking judged on the meetings that have had their chance (View.judge).
 cols = st.columns(4)
 headline = (*MAIN_KPIS, "revenue", "meetings_scheduled")
-judged = v.judge(now_table, previous_table) if previous_table is not None else None
-drops = {} if judged is None else dict(zip(judged["metric"], judged["worse"], strict=True))
+drops, early = v.verdicts(now_table, previous_table, (*headline, "conv_held_to_paid"))
 for column, key in zip(cols, headline, strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
-early = [] if judged is None else [k for k in (*headline, "conv_held_to_paid")
-                                   if k in set(judged.filter(pl.col("too_early"))["metric"].to_list())]
 # With nothing to compare with, the sentence has no "(— к прошлому периоду)".
 whence = v.t("from_source" if len(sources) == 1 else "from_sources", sources=source_names) if sources else ""
 change = v.t("overview_change", held_change=i18n.percent(now["meetings_held"] / before["meetings_held"] - 1, v.lang,

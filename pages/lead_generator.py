@@ -48,8 +48,8 @@ previous_table = v.before(scope=mine)
 before = previous_table.row(0, named=True) if previous_table is not None else dict.fromkeys(now)
 cols = st.columns(4)
 headline = ("meetings_held", "payments", "meetings_scheduled", "calls_60s")
-judged = v.judge(now_table, previous_table, scope=mine) if previous_table is not None else None
-drops = {} if judged is None else dict(zip(judged["metric"], judged["worse"], strict=True))
+drops, early = v.verdicts(now_table, previous_table,
+                          (*headline, "conv_confirmed_to_held", "conv_held_to_paid"), scope=mine)
 for column, key in zip(cols, headline, strict=True):
     _widgets.kpi(column, key, now[key], before[key], v.lang, drops.get(key, False))
 days = max(working_days(v.period.start, min(v.period.end, v.data.last_day)), 1)
@@ -64,8 +64,6 @@ else:
         t=v.filters.min_call_seconds,
         per_day=i18n.number(None if now["calls_60s"] is None else now["calls_60s"] / days, v.lang, 1),
     ))
-early = [] if judged is None else [k for k in (*headline, "conv_confirmed_to_held", "conv_held_to_paid")
-                                   if k in set(judged.filter(pl.col("too_early"))["metric"].to_list())]
 if early:
     st.caption(v.t("too_early_cards", metrics=", ".join(metric(k).label(v.lang) for k in early),
                    end=i18n.date_label(v.data.last_day, v.lang), window=DEFAULT_PAYMENT_WINDOW_DAYS))
