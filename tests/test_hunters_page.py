@@ -14,7 +14,7 @@ from analytics.comparison import wilson_interval
 from analytics.importing.pipeline import Upload
 from analytics.metrics import compute
 from pages._pages import BY_NAME, ROOT
-from tests.test_pages import OCTOBER, as_number, demo_model, open_page, own_settings  # noqa: F401
+from tests.test_pages import OCTOBER, as_number, open_page, own_settings  # noqa: F401
 
 # The demo's October cohort per hunter (engine values, `python -m analytics metrics --by hunter --from 2026-10-01
 # --to 2026-10-31`): meetings held, payments, revenue.
@@ -34,7 +34,7 @@ def cards(at) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_hunters_headline_matches_the_engine_and_the_hand_counts(lang: str, demo_model) -> None:  # noqa: F811
+def test_hunters_headline_matches_the_engine_and_the_hand_counts(lang: str, demo_model) -> None:
     at = open_page("hunter_results", lang)
     assert at.title[0].value == i18n.t("hunters_title", lang)
     assert [m.label for m in at.metric][:4] == list(LABELS[lang])
@@ -64,7 +64,7 @@ def test_hunters_headline_matches_the_engine_and_the_hand_counts(lang: str, demo
     assert any(md.value == i18n.t("hunters_matrix_none", lang) for md in at.markdown)
 
 
-def test_the_matrix_cell_is_counted_by_hand_from_the_meetings(demo_model) -> None:  # noqa: F811
+def test_the_matrix_cell_is_counted_by_hand_from_the_meetings(demo_model) -> None:
     """Смирнова Анна × Лебедев Сергей in October (cohort): her meetings booked in October that he held, and of them
     the ones whose lead's payment is credited to that meeting (the lead's first held meeting)."""
     setter, hunter = "Смирнова Анна", "Лебедев Сергей"
@@ -86,7 +86,7 @@ def test_the_matrix_cell_is_counted_by_hand_from_the_meetings(demo_model) -> Non
     assert len(matrix) == 21
 
 
-def test_records_are_the_chosen_hunters_held_meetings(demo_model) -> None:  # noqa: F811
+def test_records_are_the_chosen_hunters_held_meetings(demo_model) -> None:
     at = open_page("hunter_results")
     assert at.selectbox(key="hunters_records_hunter").value == "Новикова Татьяна"
     meetings = next(d.value for d in at.dataframe if "credited" in d.value.columns)
@@ -97,7 +97,7 @@ def test_records_are_the_chosen_hunters_held_meetings(demo_model) -> None:  # no
     assert len(meetings) == 129 and meetings["credited"].sum() == 33
 
 
-def test_month_over_month_per_hunter(demo_model) -> None:  # noqa: F811
+def test_month_over_month_per_hunter(demo_model) -> None:
     at = open_page("hunter_results")
     by_month = compute(demo_model, ["hunter", "month"])
     table = next(d.value for d in at.dataframe if "2026-10" in d.value.columns)
@@ -113,7 +113,7 @@ def test_month_over_month_per_hunter(demo_model) -> None:  # noqa: F811
     assert any(c.value == i18n.t("hunters_chart_without", "en", month="November 2026") for c in at.caption)
 
 
-def test_a_source_filter_says_what_it_means(demo_model) -> None:  # noqa: F811
+def test_a_source_filter_says_what_it_means(demo_model) -> None:
     at = open_page("hunter_results", "ru")
     at.sidebar.multiselect(key="f_sources").set_value(["Google"]).run()
     assert not at.exception
