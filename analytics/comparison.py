@@ -140,6 +140,15 @@ def compare(
     return result.with_columns(pl.col("current", "previous", "change", "change_rel").fill_nan(None))
 
 
+def as_next_month(by_month: pl.DataFrame) -> pl.DataFrame:
+    """The rows of every month but the last, each labelled with the month present after it: joined on `month`, a
+    month meets the one before it (the previous one present, so a gap is skipped, not compared with nothing)."""
+    months = sorted(by_month["month"].unique().to_list())
+    following = dict(itertools.pairwise(months))
+    return by_month.filter(pl.col("month").is_in(list(following))).with_columns(
+        pl.col("month").replace_strict(following))
+
+
 def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (), threshold: float = DEFAULT_THRESHOLD,
                      weights: dict[str, float] | None = None, immature: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Every month against the month before it (the previous one present), per group: `compare`'s long table.
@@ -150,12 +159,9 @@ def month_over_month(by_month: pl.DataFrame, by: list[str] | tuple[str, ...] = (
     months = sorted(by_month["month"].unique().to_list())
     if len(months) < 2:
         return pl.DataFrame()
-    following = dict(itertools.pairwise(months))
-    previous = by_month.filter(pl.col("month").is_in(list(following))).with_columns(
-        pl.col("month").replace_strict(following))
     current = by_month.filter(pl.col("month") != months[0])
     return compare(
-        current, previous, [*by, "month"], threshold,
+        current, as_next_month(by_month), [*by, "month"], threshold,
         weight=pl.col("month").replace_strict(weights or {}, default=1.0, return_dtype=pl.Float64),
         immature=pl.col("month").is_in(list(immature)),
     )

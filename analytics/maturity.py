@@ -19,7 +19,6 @@ person and overview pages should judge their month-over-month cells of 9–12 th
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import Literal
 
 import polars as pl
 
-from analytics.comparison import compare
+from analytics.comparison import as_next_month, compare
 from analytics.metrics import SUMMED, Filters, derived, filter_facts, period_keys
 from analytics.model import Prepared
 from analytics.registry import METRIC_KEYS
@@ -187,10 +186,7 @@ def _readiness(sums: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
         flags += [(pl.col(mature) >= needed).alias(f"{step}_enough"), (pl.col(mature) == pl.col(cohort)).alias(
             f"{step}_complete")]
     ready = sums.select(*by, "month", *flags)
-    months = sorted(ready["month"].unique().to_list())
-    following = dict(itertools.pairwise(months))
-    before = ready.filter(pl.col("month").is_in(list(following))).with_columns(
-        pl.col("month").replace_strict(following))
+    before = as_next_month(ready)
     names = [f"{s}_{k}" for s in STEP_COHORT for k in ("enough", "complete")]
     # A group with no meetings the month before has nothing unready there.
     joined = ready.join(before, on=[*by, "month"], how="left", suffix="_before", nulls_equal=True)
@@ -202,17 +198,15 @@ def _mature_changes(sums: pl.DataFrame, by: list[str], step: Step, weights: dict
     `step`. The counts of the chain (confirmed, held on due meetings) are weighed by the share of each month's
     cohort that is due, so that a month whose last meetings are still ahead is not read as a fall of its count."""
     keys = [*by, "month"]
-    months = sorted(sums["month"].unique().to_list())
-    following = dict(itertools.pairwise(months))
+    first_month = sums["month"].min()
     mature, cohort = STEP_COHORT[step]
     share = (pl.when(pl.col(cohort) > 0).then(pl.col(mature) / pl.col(cohort)).otherwise(1.0) if step == "chain"
              else pl.lit(1.0)).alias("due_share")
     table = metrics_on_mature(sums, keys, step).with_columns(sums.with_columns(share)["due_share"])
-    previous = table.filter(pl.col("month").is_in(list(following))).with_columns(
-        pl.col("month").replace_strict(following))
+    previous = as_next_month(table)
     weight = (pl.col("month").replace_strict(weights, default=1.0, return_dtype=pl.Float64)
               * (pl.col("due_share") / pl.col("due_share_prev")).fill_null(1.0).fill_nan(1.0))
-    return compare(table.filter(pl.col("month") != months[0]), previous, keys, weight=weight)
+    return compare(table.filter(pl.col("month") != first_month), previous, keys, weight=weight)
 
 
 def judged_on_mature(changes: pl.DataFrame, sums: pl.DataFrame, by: Sequence[str] = (),
