@@ -143,6 +143,24 @@ def month_label(value: dt.date | None, lang: Lang, case: Case = "nominative") ->
     return _typeset(babel_dates.format_date(value, pattern, locale=DATE_LOCALE[lang]))
 
 
+def short_month(day: dt.date, lang: Lang) -> str:
+    """The month's first three letters (CLDR's stand-alone month): `июн`, `сен`, `ноя` / `Jun`, `Sep` — without
+    CLDR's abbreviation dots (`нояб.`, `Sept`), so that every month of a table's header or an axis is as wide."""
+    return babel_dates.format_date(day, "LLL", locale=DATE_LOCALE[lang]).rstrip(".")[:3]
+
+
+def period_label(period: str, lang: Lang, space: str = " ") -> str:
+    """A metrics table's period as a reader writes it: `2026-11` → `ноя 2026` / `Nov 2026` (`space` between month
+    and year: a table header keeps them together with a no-break space, a chart axis may break the line there),
+    `2026-W43` → its Monday `19 окт` / `19 Oct`; anything else as it is."""
+    if len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit():
+        return f"{short_month(dt.date(int(period[:4]), int(period[5:]), 1), lang)}{space}{period[:4]}"
+    if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
+        monday = dt.date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+        return f"{monday.day} {short_month(monday, lang)}"
+    return period
+
+
 def plural_category(n: float | int | Decimal, lang: Lang) -> PluralCategory:
     """CLDR's plural category of a number: ru one (1, 21, 101) / few (2–4, 22) / many (0, 5–20, 111) / other
     (fractions); en one (exactly 1) / other. A Decimal keeps its visible decimals: `1.0` is "other" in both."""
@@ -1601,9 +1619,6 @@ def importer_issues(issues: pl.DataFrame, lang: Lang) -> pl.DataFrame:
 
 # --- U2: tables that show what the sentence talks about (screen review items 4, 5, 12, 15, 20, 24, 25).
 STRINGS.update({
-    # A month table's column header: short, so that six months fit beside the metric's name.
-    "months_short": ("янв фев мар апр май июн июл авг сен окт ноя дек",
-                     "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
     "month_running": ("{month} (идёт)", "{month} (running)"),
     "month_column_help": ("{month}. Красным — падение к предыдущему месяцу, колонке справа.",
                           "{month}. In red: a fall on the month before, the column to the right."),

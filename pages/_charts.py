@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Literal
 
 import altair as alt
 import polars as pl
 import streamlit as st
-from babel import dates as babel_dates
 
-from analytics.i18n import DATE_LOCALE, Lang
+from analytics.i18n import Lang, period_label
 
 BLUE, GREY, RED, GREEN = "#2F6FB3", "#9AA5B1", "#C0392B", "#2E8B57"
 # Altair refuses to embed more rows than this in a chart (alt.data_transformers' default max_rows).
@@ -31,23 +29,6 @@ RUNNING_OPACITY = 0.4  # a month (week) not over yet: drawn lighter, so that a s
 FEW_MEETINGS = 10  # a matrix cell on fewer meetings than this keeps its text but loses most of its colour
 MUTED_OPACITY = 0.3
 NARROW_CELL_PX = 100  # a matrix cell narrower than this writes only the rate ("17,4 %"), not "4 / 23 · 17,4 %"
-
-
-def short_month(day: date, lang: Lang) -> str:
-    """The month's first three letters (CLDR's stand-alone month, babel): `июн`, `сен`, `ноя` / `Jun`, `Sep` — the
-    same words as the month tables' headers, without CLDR's abbreviation dots (`нояб.`, `Sept`)."""
-    return babel_dates.format_date(day, "LLL", locale=DATE_LOCALE[lang]).rstrip(".")[:3]
-
-
-def period_label(period: str, lang: Lang) -> str:
-    """A metrics table's period as a reader writes it: `2026-11` → `ноя 2026` / `Nov 2026`, `2026-W43` → its Monday
-    `19 окт` / `19 Oct`; anything else as it is."""
-    if len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit():
-        return f"{short_month(date(int(period[:4]), int(period[5:]), 1), lang)} {period[:4]}"
-    if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
-        monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
-        return f"{monday.day} {short_month(monday, lang)}"
-    return period
 
 
 def with_period_labels(frame: pl.DataFrame, column: str, lang: Lang, running: Sequence[str] = ()) -> pl.DataFrame:

@@ -116,8 +116,7 @@ MONTH_CODE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 def month_heading(month: str, lang: i18n.Lang, running: bool = False) -> str:
     """A month table's column header: `2026-06` → `июн 2026` / `Jun 2026` (a code is not a word, a full month name
     too wide for six columns); the month still in progress reads `ноя 2026 (идёт)` / `Nov 2026 (running)`."""
-    short = i18n.t("months_short", lang).split()[int(month[5:7]) - 1]
-    heading = f"{short}{i18n.NBSP}{month[:4]}"
+    heading = i18n.period_label(month, lang, space=i18n.NBSP)
     return i18n.t("month_running", lang, month=heading) if running else heading
 
 
