@@ -11,6 +11,7 @@ Metric names and definitions live in registry.py; this module holds everything e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -1536,17 +1537,12 @@ def _pattern_of(english: str) -> re.Pattern[str]:
                               p.endswith("}") else re.escape(p) for p in parts if p))
 
 
-_TEMPLATES: list[_Template] = []
-
-
-def _templates() -> list[_Template]:
+@functools.cache
+def _templates() -> tuple[_Template, ...]:
     """The importer's templates, the longest English words first (a more specific text wins), built once."""
-    if not _TEMPLATES:
-        keys = [key for key in STRINGS if key.startswith(IMPORTER)]
-        literal = lambda key: len(re.sub(r"\{\w+\}", "", STRINGS[key][1]))  # noqa: E731
-        _TEMPLATES.extend(_Template(key, _pattern_of(STRINGS[key][1])) for key in sorted(keys, key=literal,
-                                                                                            reverse=True))
-    return _TEMPLATES
+    keys = [key for key in STRINGS if key.startswith(IMPORTER)]
+    literal = lambda key: len(re.sub(r"\{\w+\}", "", STRINGS[key][1]))  # noqa: E731
+    return tuple(_Template(key, _pattern_of(STRINGS[key][1])) for key in sorted(keys, key=literal, reverse=True))
 
 
 def _importer_value(name: str, value: str, lang: Lang) -> str:
