@@ -3,6 +3,7 @@ the limits machinery and the XLSX check on their own; random and mutated bytes t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analytics.importing import limits
 from analytics.importing.limits import GiB, Limits, MiB, WorkerPool, classify_failure, run_limited, too_large
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile, read_raw
@@ -273,6 +275,45 @@ def test_frames_come_back_whole(pool: WorkerPool) -> None:
     assert local.estimated_size() > 8 * MiB
     assert pool.run(frame, 300_000).equals(local)
     assert pool.run(frame, 3).equals(frame(3))
+
+
+def digest(content: bytes) -> tuple[int, str]:
+    return len(content), hashlib.sha256(content).hexdigest()
+
+
+def test_big_bytes_go_to_the_worker_whole_through_a_file(pool: WorkerPool, monkeypatch) -> None:
+    content = os.urandom(9 * MiB)  # an upload: past the 8 MiB from which it crosses as a file, not in the pipe
+    spilled: list[str] = []
+    spill = limits._FramePickler._spill
+    monkeypatch.setattr(limits._FramePickler, "_spill",
+                        lambda self, kind, write: spilled.append(kind) or spill(self, kind, write))
+    assert pool.run(digest, content) == digest(content)
+    assert spilled == ["bytes"]
+    assert not [name for name in os.listdir(pool._idle[0].exchange) if name != "stderr"]  # read, then removed
+
+
+def test_a_full_exchange_directory_sends_through_the_pipe(tmp_path: Path, monkeypatch) -> None:
+    def no_room(path: str) -> None:
+        Path(path).write_bytes(b"part")
+        raise OSError(28, "No space left on device")
+
+    content = os.urandom(9 * MiB)
+    buffer = io.BytesIO()
+    pickler = limits._FramePickler(buffer, str(tmp_path))
+    assert pickler._spill("bytes", no_room) is None and not list(tmp_path.iterdir())  # the half-written file goes
+    monkeypatch.setattr(limits._FramePickler, "_spill", lambda self, kind, write: None)
+    reply = limits._loads(limits._dumps(("ok", content, frame(300_000)), str(tmp_path)))
+    assert reply[1] == content and reply[2].equals(frame(300_000)) and not list(tmp_path.iterdir())
+
+
+def test_the_exchange_is_in_memory_when_there_is_room(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(limits, "_SHARED_MEMORY", str(tmp_path / "shm"))
+    (tmp_path / "shm").mkdir()
+    assert Path(limits._exchange_directory("fallback")).parent == tmp_path / "shm"
+    monkeypatch.setattr(limits, "_SHARED_MEMORY_FREE_BYTES", 1 << 60)  # a container's small /dev/shm
+    assert limits._exchange_directory("fallback") == "fallback"
+    monkeypatch.setattr(limits, "_SHARED_MEMORY", str(tmp_path / "none"))
+    assert limits._exchange_directory("fallback") == "fallback"
 
 
 def test_run_limited_reads_a_real_file() -> None:
