@@ -29,6 +29,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import i18n, people, settings
+from analytics.importing import limits
 from analytics.importing.pipeline import Bundle, Memory, Upload, import_files, provided_tables
 from analytics.maturity import mature_facts
 from analytics.metrics import Mode, facts
@@ -182,6 +183,10 @@ def memory() -> Memory:
 # meeting a half-built one or building it twice; and the importer runs for one upload set at a time, so that no
 # reader library is ever used from two threads at once. Cache hits never wait for another session's import.
 _IMPORTING = threading.Lock()
+with contextlib.suppress(ValueError):  # a bad limit in the environment is reported by the first upload, in one line
+    # One import worker started while the server starts (this module is imported once per server), so that a
+    # person's first upload is read at once instead of after an interpreter and Polars start (≈ 0.25 s).
+    limits.pool_for(limits.Limits.from_env()).warm()
 _LOADING: dict[str, threading.Lock] = {}
 _LOADING_GUARD = threading.Lock()
 

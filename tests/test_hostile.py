@@ -22,13 +22,15 @@ from hypothesis import strategies as st
 
 from analytics.importing import limits
 from analytics.importing.limits import GiB, Limits, MiB, WorkerPool, classify_failure, run_limited, too_large
-from analytics.importing.pipeline import Upload, import_one
+from analytics.importing.pipeline import Upload, import_files, import_one
 from analytics.importing.reading import BadFile, read_raw
 from analytics.importing.xlsx_guard import check_ole, check_xlsx, column_letters, column_number
+from analytics.schema import TABLES
 from tests.hostile.make_corpus import (
     ANNA_CALL,
     BORIS_CALL,
     CALLS_HEADER,
+    LEAD_ROWS,
     VALID_LEADS_FILE,
     Case,
     _a1_and_xfd,
@@ -36,6 +38,7 @@ from tests.hostile.make_corpus import (
     calls_csv,
     cases,
     hand_xlsx,
+    leads_csv,
     write_corpus,
     xlsx,
 )
@@ -232,6 +235,29 @@ def test_a_warm_worker_is_reused(pool: WorkerPool) -> None:
     assert pool.run(echo, "Анна") == "Анна"
     assert pool.started == started  # the same process served the second call
     assert time.perf_counter() - begin < 1.0
+
+
+def test_a_pool_warmed_at_start_serves_the_first_call_without_starting_one() -> None:
+    workers = WorkerPool(Limits(), warm_modules=("polars",))
+    try:
+        workers.warm().join(timeout=60)
+        assert workers.started == 1 and len(workers._idle) == 1
+        assert workers.run(echo, "Анна") == "Анна" and workers.started == 1
+        workers.warm(count=5).join(timeout=60)  # never more than the pool keeps idle
+        assert workers.started == 2 and len(workers._idle) == workers.max_idle == 2
+    finally:
+        workers.close()
+
+
+def test_files_read_side_by_side_come_back_in_their_order() -> None:
+    uploads = [Upload("calls.csv", calls_csv(ANNA_CALL, BORIS_CALL)), Upload("empty.csv", b""),
+               Upload("leads.csv", leads_csv(*LEAD_ROWS))]
+    side_by_side, in_process = import_files(uploads, isolated=True), import_files(uploads)
+    assert [f.name for f in side_by_side.files] == ["calls.csv", "leads.csv"]
+    assert side_by_side.errors == in_process.errors == ("empty.csv: the file is empty",)
+    assert side_by_side.dataset.calls.height == 2 and side_by_side.dataset.leads.height == len(LEAD_ROWS)
+    for table in TABLES:
+        assert side_by_side.dataset.table(table).equals(in_process.dataset.table(table))
 
 
 def test_bad_file_comes_back_as_bad_file(pool: WorkerPool) -> None:

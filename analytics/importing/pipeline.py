@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -117,16 +118,20 @@ def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY, isolated
     file that would crash or exhaust a reader costs one line instead of the server: the app reads uploads so. The
     command line is supervised as a whole (`python -m analytics`) and reads in-process.
     """
-    files: list[FileImport] = []
-    errors: list[str] = []
-    for upload in uploads:
+    def one(upload: Upload) -> FileImport | str:
         try:
             if isolated:
                 from analytics.importing.limits import run_limited  # late: the CLI never needs the worker pool
 
-                files.append(run_limited(import_one, upload, memory, name=upload.name))
-            else:
-                files.append(import_one(upload, memory))
+                return run_limited(import_one, upload, memory, name=upload.name)
+            return import_one(upload, memory)
         except BadFile as error:
-            errors.append(str(error))
-    return Bundle(combine(files), tuple(files), tuple(errors))
+            return str(error)
+
+    if isolated and len(uploads) > 1:  # each file in a worker of its own, two at a time (the deals file beside
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as pool:  # the calls: 0.3 s of 2.6)
+            outcomes = list(pool.map(one, uploads))
+    else:
+        outcomes = [one(upload) for upload in uploads]
+    files = tuple(o for o in outcomes if isinstance(o, FileImport))
+    return Bundle(combine(files), files, tuple(o for o in outcomes if isinstance(o, str)))
