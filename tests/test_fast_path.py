@@ -152,6 +152,19 @@ def test_ids_told_apart_as_numbers_and_as_texts() -> None:
     assert _all_distinct(pl.Series(["1", "x"]))  # not all numbers: the texts decide
 
 
+def test_ids_that_are_not_numbers_told_apart_by_their_hashes(monkeypatch) -> None:
+    ids = pl.Series([f"sip-{i}" for i in range(1000)])
+    counted: list[pl.DataType] = []  # what n_unique was asked of: hashes, never the 2 M texts themselves
+    n_unique = pl.Series.n_unique
+    monkeypatch.setattr(pl.Series, "n_unique", lambda self: counted.append(self.dtype) or n_unique(self))
+    assert _all_distinct(ids)
+    assert pl.String not in counted and pl.UInt64 in counted
+    assert not _all_distinct(pl.concat([ids, ids.head(1)]))
+    monkeypatch.setattr(pl.Series, "hash", lambda self: pl.Series([7] * self.len(), dtype=pl.UInt64))
+    assert _all_distinct(pl.Series(["a", "b"]))  # as if the hashes collided: the texts settle it
+    assert not _all_distinct(pl.Series(["a", "a"]))
+
+
 def test_a_windows_1251_file_read_in_pieces_hand_checked() -> None:
     """Forty calls of Вера in Windows-1251, CRLF: read in pieces of 200 bytes, the same as in one go."""
     rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Вера Петрова,{10 * i},in,,7900{i:07d},{i}" for i in range(40)]

@@ -223,9 +223,10 @@ def _answered(present: Mapping[str, str]) -> pl.Expr:
 def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Issues for the other legs of calls logged in several rows (ring groups, transfers): one call is kept as its
     leg with an agent, answered, longest — never simply the first leg."""
-    with_id = rows.filter(pl.col("call_id").is_not_null())
-    if with_id.is_empty() or _all_distinct(with_id["call_id"]):
+    ids = rows["call_id"].drop_nulls()  # one column, not the table: most files have no second leg at all
+    if ids.is_empty() or _all_distinct(ids):
         return pl.DataFrame(schema=ISSUE_SCHEMA)
+    with_id = rows.filter(pl.col("call_id").is_not_null())
     ranked = with_id.sort(
         [pl.col("employee").is_not_null(), pl.col("_answered"), pl.col("duration_s").fill_null(0), pl.col(ROW)],
         descending=[True, True, True, False],
@@ -235,11 +236,14 @@ def _legs(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
 
 
 def _all_distinct(ids: pl.Series) -> bool:
-    """Whether no id repeats. Hashing 2 M strings costs 0.4 s; ids that are numbers are told apart as integers
-    first (distinct integers come from distinct texts; equal ones, `01` and `1`, are settled by the texts)."""
+    """Whether no id repeats. Counting 2 M distinct strings costs 0.3 s; ids are first told apart as integers when
+    they are numbers, else by their 64-bit hashes (0.05 s for `sip-1`…`sip-2329639`): distinct integers or hashes
+    come from distinct texts; equal ones (`01` and `1`, or a collision) are settled by the texts themselves."""
     if reading.FAST_PATH:
         numbers = ids.cast(pl.Int64, strict=False)
         if numbers.null_count() == ids.null_count() and numbers.n_unique() == ids.len():
+            return True
+        if ids.null_count() == 0 and ids.hash().n_unique() == ids.len():
             return True
     return ids.n_unique() == ids.len()
 
