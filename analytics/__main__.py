@@ -20,7 +20,14 @@ import sys
 import time
 from collections.abc import Sequence
 
-from analytics.importing.limits import MALLOC_ARENAS, Limits, apply_limits, classify_failure, too_large
+from analytics.importing.limits import (
+    MALLOC_ARENAS,
+    POLARS_ALLOCATOR,
+    Limits,
+    apply_limits,
+    classify_failure,
+    too_large,
+)
 
 FILE_OPTIONS = ("--calls", "--leads", "--meetings", "--payments")
 USAGE_ERROR = 2
@@ -83,6 +90,7 @@ def _run_child(argv: Sequence[str], limits: Limits, stderr_pipe: int) -> None:
         os.close(stderr_pipe)
         apply_limits(limits)
         _few_malloc_arenas()
+        os.environ[POLARS_ALLOCATOR[0]] = POLARS_ALLOCATOR[1]  # before Polars is imported (importing.limits)
         os.environ.setdefault("RUST_BACKTRACE", "0")
         try:
             from analytics.cli import main as cli_main

@@ -183,14 +183,13 @@ def load(args: argparse.Namespace) -> Input:
 
 
 def _read(given: dict[FileKind, Path], overrides: dict[FileKind, dict[str, str]]) -> list[Upload]:
-    """The files the options name, read whole; UsageError (one line) for a file that cannot be read."""
+    """The files the options name, each read when it is imported; UsageError (one line) for one that cannot be."""
     uploads = []
     for kind, path in given.items():
         try:
-            content = path.read_bytes()
+            uploads.append(Upload.of_file(path, kind, overrides.get(kind, {})))
         except OSError as error:
             raise UsageError(f"{path}: cannot read the file ({error.strerror})") from error
-        uploads.append(Upload(str(path), content, kind, overrides.get(kind, {})))
     return uploads
 
 

@@ -110,7 +110,7 @@ def run_import(args: argparse.Namespace) -> None:
     uploads = []
     for kind, path in given.items():
         try:
-            uploads.append(Upload(str(path), path.read_bytes(), kind, overrides.get(kind, {})))
+            uploads.append(Upload.of_file(path, kind, overrides.get(kind, {})))  # the worker reads it from disk
         except OSError as error:
             raise _usage_error(f"{path}: cannot read the file ({error.strerror})") from error
     from analytics.importing.limits import run_limited

@@ -14,7 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from analytics.importing.limits import MiB, too_large
+from analytics.importing.limits import MiB, child_environment, too_large
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +59,17 @@ def test_the_child_runs_under_the_limits_with_few_malloc_arenas() -> None:
     space, arenas, parent = done.stdout.split()
     assert (int(space), arenas) == (1500 * MiB, "2")
     assert int(parent) != os.getpid()  # the supervisor's child, not a child of this test
+
+
+def test_polars_allocator_gives_memory_back_soon_in_the_child_and_in_import_workers() -> None:
+    done = supervised("""
+        import os, sys
+        def main(argv):
+            print(os.environ["_RJEM_MALLOC_CONF"], "polars" in sys.modules)  # read when Polars first allocates
+            return 0
+    """, "metrics", "--calls", "a.csv")
+    assert done.stdout.split() == ["dirty_decay_ms:20,muzzy_decay_ms:0", "False"]
+    assert child_environment()["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:20,muzzy_decay_ms:0"
 
 
 def test_import_gets_twice_the_address_space() -> None:

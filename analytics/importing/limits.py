@@ -45,6 +45,11 @@ GiB = 1 << 30
 MEMORY_ENV = "SALES_FLOOR_MEMORY_LIMIT_MB"
 TIME_ENV = "SALES_FLOOR_TIME_LIMIT_S"
 MALLOC_ARENAS = 2  # see the module docstring: each extra arena reserves 64 MB of address space
+# Polars sets its allocator (jemalloc) to give freed pages back after 0.5 s and 1 s; an import is quicker than that,
+# so its peak held every table it had freed. Given back after 20 ms instead, the CLI's peak on 2.1 M calls falls
+# 745 → 635 MiB at the same time (1.75–1.80 s either way; at once, decay 0, costs 0.3 s of system CPU). Polars puts
+# its own settings before this variable's when it is imported, and the later ones win: set before Polars starts.
+POLARS_ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:20,muzzy_decay_ms:0")
 _STDERR_TAIL_BYTES = 16_384
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -294,11 +299,13 @@ def _vm_size() -> int:
 
 
 def child_environment(extra_path: Sequence[str] = ()) -> dict[str, str]:
-    """The environment of a limited child: the parent's, the parent's import path, and few malloc arenas."""
+    """The environment of a limited child: the parent's, the parent's import path, few malloc arenas, and Polars'
+    allocator giving memory back soon."""
     environment = dict(os.environ)
     paths = [p for p in (*extra_path, *sys.path) if p and os.path.isdir(p)]
     environment["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     environment["MALLOC_ARENA_MAX"] = str(MALLOC_ARENAS)
+    environment[POLARS_ALLOCATOR[0]] = POLARS_ALLOCATOR[1]  # not the parent's: Polars wrote its own there
     environment.setdefault("RUST_BACKTRACE", "0")
     return environment
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import polars as pl
 
@@ -18,18 +19,45 @@ from analytics.importing.reading import BadFile, read_raw
 
 @dataclass(frozen=True)
 class Upload:
-    """One file as the user gave it, with what they told us about it (kind, column choices, stage steps)."""
+    """One file as the user gave it, with what they told us about it (kind, column choices, stage steps).
+
+    The app has the bytes of an upload; the command line names files on disk (`path`), which are read when imported
+    and let go right after reading, so that a 165 MB calls file is not held while it is converted, nor while the
+    next file is read.
+    """
 
     name: str
     content: bytes
     kind: FileKind | None = None
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     step_maps: Mapping[str, Mapping[str, Step]] = field(default_factory=dict)
+    path: Path | None = None  # a file on disk, read when imported (then `content` is empty)
+
+    @classmethod
+    def of_file(cls, path: Path, kind: FileKind | None = None,
+                overrides: Mapping[str, str | None] | None = None) -> Upload:
+        """A file on disk, named as given; OSError now when it cannot be opened. The path is kept absolute: a worker
+        started elsewhere reads it."""
+        with path.open("rb"):
+            pass
+        return cls(str(path), b"", kind, overrides or {}, path=path.absolute())
+
+    def read(self) -> bytes:
+        """The file's bytes: the upload's own, or read from disk now (BadFile when the file went away)."""
+        if self.path is None:
+            return self.content
+        try:
+            return self.path.read_bytes()
+        except OSError as error:
+            raise BadFile(f"{self.name}: cannot read the file ({error.strerror})") from error
 
     @cached_property
     def content_digest(self) -> str:
         """The SHA-256 of the bytes, computed once per upload (hashing 200 MB on every rerun would show)."""
-        return hashlib.sha256(self.content).hexdigest()
+        if self.path is None:
+            return hashlib.sha256(self.content).hexdigest()
+        with self.path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def provided_tables(kind: str, mapping: Mapping[str, str | None]) -> set[str]:
@@ -83,7 +111,7 @@ def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
     Precedence: what the user says about this upload, then what they confirmed for the same headers before,
     then detection.
     """
-    raw = read_raw(upload.content, upload.name)
+    raw = read_raw(upload.read(), upload.name)  # the bytes go once read: they are not kept while converting
     detection = detect(raw, upload.kind)
     remembered = {k: h for k, h in memory.mappings.get(signature(raw.headers, detection.kind), {}).items()
                   if h is None or h in raw.headers}
