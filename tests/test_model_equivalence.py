@@ -349,9 +349,21 @@ def test_phones_are_normalised_as_the_regular_expression_does_whatever_the_mix(n
     """Mostly other layouts (the whole column rebuilt) or mostly `7…` (only the others gathered): every number
     as `normalize.phone` has it, nulls and odd spellings included."""
     odd = ["89000010001", "+7 (900) 001-00-02", "8 900 001-00-03", "+7 (900) 0010004", "7900001000٣", "1234", "",
-           "+44 20 7946 0000", None, "+7 (9OO) 001-00-05", "8900001000"]
+           "+44 20 7946 0000", None, "+7 (9OO) 001-00-05", "8900001000", "8-900-001-00-06", "-7900-001-00-07-",
+           "+7 (+7 (900) 01-00-08", "+7 (900) 001–00–09", "+7 (٣00) 001-00-10", "+7 (900) 001-00-1"]
     phones = pl.Series("phone", ["79000010009"] * normal_share * len(odd) + odd * (10 - normal_share), pl.String)
     expected = phones.to_frame().select(normalize.phone(pl.col("phone")).alias("phone_norm")).to_series()
     assert_series_equal(_normal_phones(phones), expected)
     assert _normal_phones(phones).head(3).to_list() == (["79000010009"] * 3 if normal_share else
                                                         ["79000010001", "79000010002", "79000010003"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789+7 ()-8٣x–", max_size=20),
+                          st.lists(st.sampled_from([*"0123456789" * 4, "+7 (", ") ", "-", " ", "٣"]),
+                                   min_size=9, max_size=15).map("".join)), max_size=30))
+def test_any_phone_is_normalised_as_the_regular_expression_does(phones: list[str | None]) -> None:
+    """The literal replacements of `+7 (`, `) ` and `-` give the digits `\\D` removal gives, whatever the text."""
+    series = pl.Series("phone", phones, pl.String)
+    expected = series.to_frame().select(normalize.phone(pl.col("phone")).alias("phone_norm")).to_series()
+    assert_series_equal(_normal_phones(series), expected)
