@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import polars as pl
 import pytest
@@ -35,19 +36,26 @@ ISO = "%Y-%m-%dT%H:%M:%S%.f"
 @contextmanager
 def path(fast: bool) -> Iterator[None]:
     """The importer with its fast path on or off (a flag, not a fixture: hypothesis runs many files per test).
-    The fast path reads a Windows-1251 file in pieces of 200 bytes here, so that even a small file has many."""
-    before = reading.FAST_PATH, reading.PIECE_BYTES
-    reading.FAST_PATH, reading.PIECE_BYTES = fast, 200
+    The fast path reads a Windows-1251 file in pieces of 200 bytes here, and a UTF-8 file on disk in pieces of
+    64 bytes, so that even a small file has many."""
+    before = reading.FAST_PATH, reading.PIECE_BYTES, reading.UTF8_PIECE_BYTES
+    reading.FAST_PATH, reading.PIECE_BYTES, reading.UTF8_PIECE_BYTES = fast, 200, 64
     try:
         yield
     finally:
-        reading.FAST_PATH, reading.PIECE_BYTES = before
+        reading.FAST_PATH, reading.PIECE_BYTES, reading.UTF8_PIECE_BYTES = before
 
 
 def imported(content: bytes, name: str, fast: bool, kind: FileKind | None = None) -> FileImport | str:
-    with path(fast):
+    """The slow path reads the bytes whole; the fast path reads the same bytes from a file on disk, as the CLI does
+    (read_path: a UTF-8 file in pieces)."""
+    with path(fast), TemporaryDirectory() as directory:
+        upload = Upload(name, content, kind)
+        if fast:
+            (on_disk := Path(directory) / "upload").write_bytes(content)
+            upload = Upload(name, b"", kind, path=on_disk)
         try:
-            return import_one(Upload(name, content, kind))
+            return import_one(upload)
         except BadFile as error:
             return f"BadFile: {error}"
 
@@ -312,3 +320,49 @@ def test_a_windows_1251_file_charset_normalizer_calls_koi8_is_read_as_windows_12
     assert (result.encoding, result.rows_in_file, result.imported) == ("cp1251", 84, 84)
     koi8 = "Привет, это обычный текст в кодировке КОИ-8: сотрудник Анна, длительность разговора".encode("koi8_r")
     assert _single_byte_encoding(koi8) == "koi8_r"  # real KOI8-R text stays KOI8-R
+
+
+@pytest.mark.parametrize("late", ["", "odd encoding", "quote", "extra field", "control", "short row", "bom", "crlf"])
+def test_a_utf8_file_on_disk_read_in_pieces_or_whole_as_read_from_bytes(late: str) -> None:
+    """Read from disk in pieces of 64 bytes, forty calls give the same import as their bytes read whole; what only
+    a later piece shows (a line in Windows-1251, a quote, a field too many, a NUL, a short row) sends the file to
+    the whole-file reader, whose notes and refusals stand."""
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Вера Петрова,{10 * i},in,,7900{i:07d},{i}" for i in range(40)]
+    lines = [CALLS_HEADER, *rows]
+    special = {"quote": '2025-01-30T10:00:00.000000,"Вера, Петрова",5,in,,79000000099,99',
+               "extra field": "2025-01-30T10:00:00.000000,Вера Петрова,5,in,,79000000099,99,лишнее",
+               "control": "2025-01-30T10:00:00.000000,Вера\x00 Петрова,5,in,,79000000099,99",
+               "short row": "2025-01-30T10:00:00.000000,Вера Петрова,5"}
+    if late in special:
+        lines.insert(35, special[late])
+    content = "\r\n".join([*lines, ""]) if late == "crlf" else "\n".join([*lines, ""])
+    encoded = content.encode("utf-8")
+    if late == "odd encoding":
+        encoded = encoded.replace("Вера Петрова,300".encode(), "Вера Петрова,300".encode("cp1251"))
+    if late == "bom":
+        encoded = b"\xef\xbb\xbf" + encoded
+    assert len(encoded) > 30 * 64
+    result = assert_same(encoded, "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    expected = {"": 40, "odd encoding": 40, "quote": 41, "extra field": 40, "control": 41, "short row": 41, "bom": 40,
+                "crlf": 40}[late]
+    assert result.tables["calls"].height == expected
+    if late == "odd encoding":
+        assert "read as" in result.issues.filter(pl.col("row") == 32)["reason"].item()
+    if late == "extra field":
+        assert result.issues.filter(pl.col("action") == "row rejected")["row"].to_list() == [36]
+
+
+def test_a_clean_utf8_file_on_disk_is_never_whole_in_memory(tmp_path: Path, monkeypatch) -> None:
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Вера Петрова,{10 * i},in,,7900{i:07d},{i}" for i in range(40)]
+    (on_disk := tmp_path / "calls.csv").write_text("\n".join([CALLS_HEADER, *rows, ""]), encoding="utf-8")
+    read: list[int] = []
+    polars_csv = reading._polars_csv
+    monkeypatch.setattr(reading, "_polars_csv", lambda data, how: read.append(len(data)) or polars_csv(data, how))
+    monkeypatch.setattr(reading, "read_raw", lambda content, name: pytest.fail("the whole file was read"))
+    monkeypatch.setattr(reading, "SAMPLE_BYTES", 200)  # the sample the dialect is told from, read first
+    with path(fast=True):
+        raw = reading.read_path(on_disk, "calls.csv")
+    assert raw.frame.height == 40 and raw.headers == CALLS_HEADER.split(",")
+    assert len(read) > 20 and max(read) <= 200 + 64  # the sample and a piece, cut at the last line end in them
+    assert sum(read) == on_disk.stat().st_size

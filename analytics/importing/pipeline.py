@@ -14,7 +14,7 @@ import polars as pl
 from analytics import schema
 from analytics.importing.converting import ISSUE_SCHEMA, FileImport, Step, conformed, convert
 from analytics.importing.mapping import MEETING_FIELDS, FileKind, apply_overrides, detect, signature
-from analytics.importing.reading import BadFile, read_raw
+from analytics.importing.reading import BadFile, RawFile, read_path, read_raw
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ class Upload:
             pass
         return cls(str(path), b"", kind, overrides or {}, path=path.absolute())
 
-    def read(self) -> bytes:
-        """The file's bytes: the upload's own, or read from disk now (BadFile when the file went away)."""
+    def read(self) -> RawFile:
+        """The file as a table of text: from the upload's bytes, or from disk now (BadFile when it went away)."""
         if self.path is None:
-            return self.content
+            return read_raw(self.content, self.name)
         try:
-            return self.path.read_bytes()
+            return read_path(self.path, self.name)
         except OSError as error:
             raise BadFile(f"{self.name}: cannot read the file ({error.strerror})") from error
 
@@ -111,7 +111,7 @@ def import_one(upload: Upload, memory: Memory = NO_MEMORY) -> FileImport:
     Precedence: what the user says about this upload, then what they confirmed for the same headers before,
     then detection.
     """
-    raw = read_raw(upload.read(), upload.name)  # the bytes go once read: they are not kept while converting
+    raw = upload.read()
     detection = detect(raw, upload.kind)
     remembered = {k: h for k, h in memory.mappings.get(signature(raw.headers, detection.kind), {}).items()
                   if h is None or h in raw.headers}
