@@ -7,9 +7,12 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
-import xlsxwriter
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 # A text cell is run as a formula by spreadsheets (CSV/formula injection) when its first non-blank character,
 # after any spaces and quotes, is one of `= + - @`, or when it starts with a tab or a carriage return.
@@ -91,6 +94,8 @@ def to_xlsx(frame: pl.DataFrame, sheet: str = DEFAULT_SHEET, *, formats: Mapping
     `formats` gives a column's Excel number format (`EXCEL_FORMATS` by metric kind); `row_formats` one per row,
     for a table whose rows are metrics (a ratio row in percent, a count row in whole numbers), and it wins."""
     buffer = io.BytesIO()
+    import xlsxwriter  # late: 16 ms of every command's start, for the one that writes XLSX
+
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True, "nan_inf_to_errors": True})
     page = book.add_worksheet(sheet_name(sheet))
     cache: dict[str, xlsxwriter.format.Format] = {}

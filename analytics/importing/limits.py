@@ -360,7 +360,7 @@ class WorkerPool:
 
     limits: Limits = field(default_factory=Limits.from_env)
     max_idle: int = 2
-    warm_modules: tuple[str, ...] = ("polars", "fastexcel", "analytics.importing.pipeline")
+    warm_modules: tuple[str, ...] = ("polars", "fastexcel", "charset_normalizer", "analytics.importing.pipeline")
     _idle: list[_Worker] = field(default_factory=list, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     started: int = field(default=0, init=False)  # how many workers were started: a test sees reuse and restarts
