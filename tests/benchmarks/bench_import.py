@@ -42,6 +42,7 @@ from tempfile import TemporaryDirectory
 
 import polars as pl
 
+from analytics.importing.limits import POLARS_ALLOCATOR
 from analytics.schema import TABLES, Dataset
 from data.generate_demo import generate_floor
 from tests.benchmarks.bench_metrics import big_floor
@@ -173,8 +174,9 @@ class Clock:
 
 
 def measure_phases(paths: dict[str, str], queue: multiprocessing.Queue) -> None:
-    """The CLI's work phase by phase: the importer exactly as the CLI calls it, with `read_raw` timed inside it,
-    and inside prepare the phone linking (normalising the numbers of calls and leads, joining calls to leads)."""
+    """The CLI's work phase by phase: the importer exactly as the CLI calls it (files named by their paths, each read
+    when imported, Polars' allocator set as the CLI sets it), with the reading timed inside it, and inside prepare
+    the phone linking (normalising the numbers of calls and leads, joining calls to leads)."""
     from analytics import model as model_module
     from analytics.importing import pipeline
     from analytics.metrics import aggregate, facts
@@ -191,14 +193,11 @@ def measure_phases(paths: dict[str, str], queue: multiprocessing.Queue) -> None:
 
         setattr(module, name, wrapper)
 
-    timed(pipeline, "read_raw", "read", within="convert")
+    timed(pipeline.Upload, "read", "read", within="convert")
     for name in ("_normal_phones", "_link_calls_by_phone"):
         timed(model_module, name, "link", within="credit")
-    with clock.phase("read"):
-        uploads = [pipeline.Upload(path, Path(path).read_bytes(), table) for table, path in paths.items()]
     with clock.phase("convert"):
-        bundle = pipeline.import_files(uploads)
-        del uploads  # as the CLI: the files' bytes are not kept beside the model
+        bundle = pipeline.import_files([pipeline.Upload.of_file(Path(path), table) for table, path in paths.items()])
     result: dict = {"errors": list(bundle.errors), "rows": {name: bundle.dataset.table(name).height for name in TABLES}}
     with clock.phase("credit"):
         model = prepare(bundle.dataset)
@@ -214,11 +213,21 @@ def measure_phases(paths: dict[str, str], queue: multiprocessing.Queue) -> None:
 
 
 def run(target: Callable[..., None], *args: object) -> dict:
-    """Call `target(*args, queue)` in a freshly spawned process and return what it put on the queue."""
+    """Call `target(*args, queue)` in a freshly spawned process (with Polars' allocator set as the CLI sets it) and
+    return what it put on the queue."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=target, args=(*args, queue))
-    process.start()
+    variable, setting = POLARS_ALLOCATOR
+    before = os.environ.get(variable)
+    os.environ[variable] = setting  # read by the spawned process when it starts Polars; not by the yardsticks
+    try:
+        process.start()
+    finally:
+        if before is None:
+            os.environ.pop(variable)
+        else:
+            os.environ[variable] = before
     while True:
         try:
             result = queue.get(timeout=1)
