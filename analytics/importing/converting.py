@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Literal
@@ -471,7 +472,9 @@ def convert(
                         f"employee “{NOT_SET}” — sources can be compared, people cannot")
 
     parsers = {n: parser_for(n, frame[h]) for n, h in fields.items()}
-    parsed = frame.select(ROW).with_columns(_parse(frame, n, h, parsers[n]) for n, h in fields.items())
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="parse") as parsing:
+        columns = list(parsing.map(lambda field: _parse(frame, field[0], field[1], parsers[field[0]]), fields.items()))
+    parsed = frame.select(ROW).with_columns(columns)
     issues = _issues(frame, parsed, fields, kind, raw.name, parsers, frozenset(soft))
     for name, headers in extra.items():  # the further columns of a field fill its gaps, row by row
         more = [_parse(frame, name, h, parsers[name]).alias(f"_{i}") for i, h in enumerate(headers)]
