@@ -65,6 +65,16 @@ def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
+@functools.cache
+def _number_format(lang: Lang, decimals: int, percent: bool = False) -> tuple[babel_numbers.NumberPattern, Locale]:
+    """Babel's pattern and locale for a number (or a percent) with `decimals`, parsed once: a screen writes hundreds
+    of numbers a run, and parsing them each time took three quarters of the 24 µs of each."""
+    locale = Locale.parse(lang)
+    pattern = locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1) if percent \
+        else _pattern(decimals)
+    return babel_numbers.parse_pattern(pattern), locale
+
+
 def number(value: float | int | Decimal | None, lang: Lang, decimals: int = 0) -> str:
     """`1 234,5` (ru, NBSP between groups) / `1,234.5` (en); "—" for a missing or non-finite value; "−" for minus.
 
@@ -76,8 +86,8 @@ def number(value: float | int | Decimal | None, lang: Lang, decimals: int = 0) -
     shown = _rounded(exact, decimals)
     if shown == 0:
         shown = abs(shown)
-    return _typeset(babel_numbers.format_decimal(shown, format=_pattern(decimals), locale=lang,
-                                                 decimal_quantization=True))
+    pattern, locale = _number_format(lang, decimals)
+    return _typeset(pattern.apply(shown, locale, decimal_quantization=True))
 
 
 def percent(value: float | None, lang: Lang, signed: bool = False, decimals: int = 1) -> str:
@@ -92,9 +102,8 @@ def percent(value: float | None, lang: Lang, signed: bool = False, decimals: int
     shown = _rounded(exact * 100, decimals)
     if shown == 0:
         shown = abs(shown)
-    pattern = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
-    text = _typeset(babel_numbers.format_percent(abs(shown) / 100 if signed else shown / 100, format=pattern,
-                                                 locale=lang))
+    pattern, locale = _number_format(lang, decimals, percent=True)
+    text = _typeset(pattern.apply(abs(shown) / 100 if signed else shown / 100, locale))
     if signed:
         text = ("+" if shown > 0 else MINUS if shown < 0 else "±") + text
     return text
