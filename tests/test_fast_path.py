@@ -8,6 +8,7 @@ numbers, columns, values, reasons, actions), the counts, the stage values, the s
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -366,3 +367,14 @@ def test_a_clean_utf8_file_on_disk_is_never_whole_in_memory(tmp_path: Path, monk
     assert raw.frame.height == 40 and raw.headers == CALLS_HEADER.split(",")
     assert len(read) > 20 and max(read) <= 200 + 64  # the sample and a piece, cut at the last line end in them
     assert sum(read) == on_disk.stat().st_size
+
+
+@pytest.mark.parametrize("content", [
+    codecs.BOM_UTF8 + b"x" * 300_000 + b"\n1\n",  # a first line no header has: refused the same way with a BOM
+    b"\n" * 500 + b"   \n" * 100,  # nothing but blank lines
+    codecs.BOM_UTF8 + b"a,b\n" + b"1,2\n" * 100,
+    b"<html><table><tr><td>a</td></tr>" + b"<tr><td>1</td></tr>" * 20 + b"</table></html>",
+    b"a,b\n" + b"1,2\n" * 50 + b"\x00\x01\x02" * 500,
+], ids=["long first line after a BOM", "blank lines only", "BOM", "HTML table", "control bytes at the end"])
+def test_odd_files_on_disk_end_as_their_bytes_do(content: bytes) -> None:
+    assert_same(content, "calls.csv")

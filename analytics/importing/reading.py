@@ -606,15 +606,15 @@ def read_path(path: Path, name: str) -> RawFile:
 
 def _utf8_pieces(file: BinaryIO, name: str) -> tuple[pl.DataFrame, Dialect] | None:
     """The file read by Polars in pieces cut at line ends, or None when it is not a plain UTF-8 CSV throughout."""
-    head = file.read(SAMPLE_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[3:]
-    if any(head.startswith(signature) for signature, _ in _SIGNATURES) or head.startswith((b"PK\x03\x04",
-                                                                                            b"\xd0\xcf\x11\xe0")):
+    head = file.read(SAMPLE_BYTES + len(codecs.BOM_UTF8))
+    head = head.removeprefix(codecs.BOM_UTF8)
+    sample = head[:SAMPLE_BYTES]  # what read_raw judges and sniffs
+    if not sample.strip() or any(sample.startswith(signature) for signature, _ in _SIGNATURES) \
+            or sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or sample.lstrip()[:1] == b"<":
         return None
-    if _utf16(head) or _judged_sample(head[: head.rfind(b"\n") + 1] or head)[2] or head.lstrip()[:1] == b"<":
+    if _utf16(sample) or _judged_sample(sample[: sample.rfind(b"\n") + 1] or sample)[2]:
         return None
-    dialect = sniff(head.decode("utf-8", errors="ignore"), name)
+    dialect = sniff(sample.decode("utf-8", errors="ignore"), name)
     eol = dialect.eol.encode()
 
     def plain(piece: bytes) -> bytes:
