@@ -404,15 +404,22 @@ def conformed(frame: pl.DataFrame, table: schema.TableName) -> pl.DataFrame:
 def _aligned(frame: pl.DataFrame) -> pl.DataFrame:
     """The columns cut into the same chunks, without a copy. Text columns taken as read keep the reader's chunks,
     parsed ones come in one; Polars would copy the whole table into one chunk at its next operation (120 MB for
-    2 M calls): instead the odd columns are sliced like the most common layout (a view, no copy)."""
+    2 M calls): instead the odd columns are sliced like the layout whose columns would cost most to copy (a column
+    in one chunk is sliced as a view; one in other chunks is joined first, a copy)."""
     layouts = {c: tuple(len(chunk) for chunk in frame[c].get_chunks()) for c in frame.columns}
-    target = Counter(layouts.values()).most_common(1)[0][0] if layouts else ()
-    if frame.height == 0 or all(layout == target for layout in layouts.values()):
+    if frame.height == 0 or len(set(layouts.values())) < 2:
         return frame
+    weight: Counter[tuple[int, ...]] = Counter()
+    for c, layout in layouts.items():
+        weight[layout] += int(frame[c].estimated_size()) + 1 if len(layout) > 1 else 0
+    target = weight.most_common(1)[0][0] if weight.total() else next(iter(layouts.values()))
     starts = [0, *accumulate(target)][:-1]
 
     def cut(column: pl.Series) -> pl.Series:
-        whole = column.rechunk() if column.n_chunks() > 1 else column
+        if column.null_count() == column.len():  # made anew: joining the chunks of nulls would write 16 B a cell
+            whole = pl.repeat(None, column.len(), dtype=column.dtype, eager=True).alias(column.name)
+        else:
+            whole = column.rechunk() if column.n_chunks() > 1 else column
         return pl.concat([whole.slice(start, length) for start, length in zip(starts, target, strict=True)])
 
     return frame.with_columns(cut(frame[c]) for c, layout in layouts.items() if layout != target)

@@ -156,8 +156,10 @@ def import_files(uploads: Sequence[Upload], memory: Memory = NO_MEMORY, isolated
         except BadFile as error:
             return str(error)
 
-    if len(uploads) > 1:  # two files at a time (in a worker each when isolated): the small files are read while
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as pool:  # the calls leave a core free
+    # Isolated, two files at a time, a worker each (the deals file is read beside the calls). In one process they
+    # are read one after another: side by side the command gained 0.09 s of 1.8 and its peak wandered 610–700 MiB.
+    if isolated and len(uploads) > 1:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as pool:
             outcomes = list(pool.map(one, uploads))
     else:
         outcomes = [one(upload) for upload in uploads]

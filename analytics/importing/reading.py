@@ -347,6 +347,14 @@ def _single_byte_pieces(content: bytes, encoding: str, dialect: Dialect) -> pl.D
 _GIVE_UP = b""  # what a generator of pieces yields for "this file is not for reading in pieces"
 
 
+def _without_empty_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns with no value at all made again as nulls that take no memory: Polars read 16 bytes for every
+    empty cell (an export's unused columns — a lead id on calls, a recording: 33 MB each for 2 M calls)."""
+    empty = [name for name in frame.columns if frame[name].null_count() == frame.height]
+    return frame.with_columns(pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
+                              for name in empty) if empty else frame
+
+
 def _read_pieces(pieces: Iterator[bytes], dialect: Dialect) -> pl.DataFrame | None:
     """Polars reads each piece (letting go of the GIL) while a thread makes the next ones (Python work: reading,
     transcoding, checking); at most PIECES_AHEAD made pieces wait in memory. None when a piece is `_GIVE_UP`, cannot
@@ -366,11 +374,11 @@ def _read_pieces(pieces: Iterator[bytes], dialect: Dialect) -> pl.DataFrame | No
                     return None
                 if frames and frame.width != frames[0].width:
                     return None
-                frames.append(frame)
+                frames.append(_without_empty_cells(frame))
         finally:
             for waiting in ahead:
                 waiting.cancel()
-    return pl.concat(frames) if frames else None
+    return _without_empty_cells(pl.concat(frames)) if frames else None  # an empty column in one chunk, not many
 
 
 def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
