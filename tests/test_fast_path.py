@@ -285,6 +285,34 @@ def test_a_thousand_calls_with_few_distinct_values_hand_checked() -> None:
     assert result.issues.height == 0
 
 
+def test_chunks_aligned_to_the_text_as_read_and_nulls_made_anew(monkeypatch) -> None:
+    """Many one-chunk parsed columns do not make the big text columns as read be copied into one chunk; a column of
+    nulls in other chunks is made anew rather than joined."""
+    pieces = lambda name, values: pl.concat([pl.Series(name, values[:2]), pl.Series(name, values[2:])])  # noqa: E731
+    text = [pieces("employee", ["Анна Петрова", "Борис", "Вера"]), pieces("phone", ["79000000001", "2", "3"])]
+    nulls = pl.concat([pl.Series("lead_id", [None], pl.String), pl.Series("lead_id", [None, None], pl.String)])
+    parsed = [pl.Series(name, [1, 2, 3]) for name in ("duration_s", "a", "b", "c")]
+    joined: list[str] = []
+    rechunk = pl.Series.rechunk
+    monkeypatch.setattr(pl.Series, "rechunk", lambda self, *a, **k: joined.append(self.name) or rechunk(self, *a, **k))
+    aligned = _aligned(pl.DataFrame([*text, nulls, *parsed]))
+    assert joined == []  # nothing copied: the text kept its chunks, the rest were cut like it
+    assert {name: tuple(len(c) for c in aligned[name].get_chunks()) for name in aligned.columns} == \
+        dict.fromkeys(aligned.columns, (2, 1))
+    assert aligned.rows() == [("Анна Петрова", "79000000001", None, 1, 1, 1, 1), ("Борис", "2", None, 2, 2, 2, 2),
+                              ("Вера", "3", None, 3, 3, 3, 3)]
+
+
+def test_an_empty_column_read_in_pieces_is_nulls_in_one_chunk(tmp_path: Path, monkeypatch) -> None:
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Вера Петрова,{10 * i},in,,7900{i:07d},{i}" for i in range(40)]
+    (on_disk := tmp_path / "calls.csv").write_text("\n".join([CALLS_HEADER, *rows, ""]), encoding="utf-8")
+    monkeypatch.setattr(reading, "SAMPLE_BYTES", 200)
+    with path(fast=True):
+        raw = reading.read_path(on_disk, "calls.csv")
+    assert raw.frame["employee"].n_chunks() > 10  # read in pieces
+    assert raw.frame["lead_id"].null_count() == 40 and raw.frame["lead_id"].n_chunks() == 1
+
+
 def test_chunks_aligned_without_changing_a_value() -> None:
     text = pl.concat([pl.Series("a", ["x", "y"]), pl.Series("a", ["z"])])  # chunks of 2 and 1
     number = pl.Series("b", [1, 2, 3])  # one chunk

@@ -378,7 +378,7 @@ def _read_pieces(pieces: Iterator[bytes], dialect: Dialect) -> pl.DataFrame | No
         finally:
             for waiting in ahead:
                 waiting.cancel()
-    return _without_empty_cells(pl.concat(frames)) if frames else None  # an empty column in one chunk, not many
+    return pl.concat(frames) if frames else None
 
 
 def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
@@ -588,7 +588,7 @@ def _finished(frame: pl.DataFrame, fmt: str, encoding: str, notes: list[dict[str
     the file has some)."""
     if frame.height == 0:
         raise BadFile(f"{name}: the file has a header but no rows")
-    frame = _tidy(frame, header, name)
+    frame = _without_empty_cells(_tidy(frame, header, name))  # an empty column in one chunk, below its header
     if controls:
         frame, cleaned = _strip_controls(frame, name)
         notes += cleaned
