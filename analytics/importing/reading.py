@@ -333,7 +333,7 @@ def _single_byte_pieces(content: bytes, encoding: str, dialect: Dialect) -> pl.D
         return None
     eol = dialect.eol.encode()
 
-    def transcoded() -> Iterator[bytes]:
+    def transcoded() -> Iterator[bytes | None]:
         start = 0
         while start < len(content):
             end = content.find(eol, start + PIECE_BYTES)
@@ -344,9 +344,6 @@ def _single_byte_pieces(content: bytes, encoding: str, dialect: Dialect) -> pl.D
     return _read_pieces(transcoded(), dialect)
 
 
-_GIVE_UP = b""  # what a generator of pieces yields for "this file is not for reading in pieces"
-
-
 def _without_empty_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """The columns with no value at all made again as nulls that take no memory: Polars read 16 bytes for every
     empty cell (an export's unused columns — a lead id on calls, a recording: 33 MB each for 2 M calls)."""
@@ -355,21 +352,21 @@ def _without_empty_cells(frame: pl.DataFrame) -> pl.DataFrame:
                               for name in empty) if empty else frame
 
 
-def _read_pieces(pieces: Iterator[bytes], dialect: Dialect) -> pl.DataFrame | None:
+def _read_pieces(pieces: Iterator[bytes | None], dialect: Dialect) -> pl.DataFrame | None:
     """Polars reads each piece (letting go of the GIL) while a thread makes the next ones (Python work: reading,
-    transcoding, checking); at most PIECES_AHEAD made pieces wait in memory. None when a piece is `_GIVE_UP`, cannot
-    be read, or is not as wide as the first."""
+    transcoding, checking); at most PIECES_AHEAD made pieces wait in memory. None when a piece is None (the maker
+    gives up: this file is not for reading in pieces), cannot be read, or is not as wide as the first."""
     frames: list[pl.DataFrame] = []
     ended = object()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pieces") as maker:
         ahead = deque(maker.submit(next, pieces, ended) for _ in range(PIECES_AHEAD))
         try:
             while (piece := ahead.popleft().result()) is not ended:
-                if piece is _GIVE_UP:
+                if not isinstance(piece, bytes):  # None: the maker gives up on this file
                     return None
                 ahead.append(maker.submit(next, pieces, ended))
                 try:
-                    frame = _polars_csv(piece, dialect)  # type: ignore[arg-type]
+                    frame = _polars_csv(piece, dialect)
                 except pl.exceptions.PolarsError:  # not UTF-8 after all, or a row with extra fields
                     return None
                 if frames and frame.width != frames[0].width:
@@ -625,10 +622,10 @@ def _utf8_pieces(file: BinaryIO, name: str) -> tuple[pl.DataFrame, Dialect] | No
     dialect = sniff(sample.decode("utf-8", errors="ignore"), name)
     eol = dialect.eol.encode()
 
-    def plain(piece: bytes) -> bytes:
-        return piece if b'"' not in piece and not piece.translate(None, _NOT_CONTROL_BYTES) else _GIVE_UP
+    def plain(piece: bytes) -> bytes | None:
+        return piece if b'"' not in piece and not piece.translate(None, _NOT_CONTROL_BYTES) else None
 
-    def pieces() -> Iterator[bytes]:
+    def pieces() -> Iterator[bytes | None]:
         rest = head
         while block := file.read(UTF8_PIECE_BYTES):
             cut = block.rfind(eol) + 1
