@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,29 @@ from pages._pages import BY_NAME
 def own_workspace(tmp_path, monkeypatch) -> None:
     """Every test gets an empty workspace of its own (the app shows the demo then), never the user's real one."""
     monkeypatch.setenv("SALES_FLOOR_WORKSPACE", str(tmp_path / "workspace" / "team.duckdb"))
+
+
+@pytest.fixture
+def own_settings(tmp_path, monkeypatch) -> None:
+    """No saved plans, working days, mappings or aliases from another test, nor old JSON settings for a workspace to
+    adopt: the settings file is one that does not exist. A module of screen tests takes it for all its tests
+    (`pytestmark = pytest.mark.usefixtures("own_settings")`); others keep the environment they had."""
+    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+
+
+def table_with(at: AppTest, column: str):
+    """The first table (st.dataframe or st.data_editor) on a screen that has `column`."""
+    return next(d for d in at.dataframe if column in d.value.columns)
+
+
+def column_configs(table) -> dict[str, dict]:
+    """{column: its st.column_config} of a table on a screen."""
+    return json.loads(table.proto.columns)
+
+
+def labels(table) -> dict[str, str]:
+    """{column: its title on screen} of a table."""
+    return {name: config.get("label") for name, config in column_configs(table).items()}
 
 
 def dt(text: str) -> datetime:

@@ -14,9 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIPUNI = ROOT / "tests" / "fixtures" / "real" / "sipuni_utf8.csv"
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def open_with_calls_only(page: str) -> AppTest:

@@ -358,9 +358,6 @@ def open_diagnostics(lang: str, **link: str) -> AppTest:
     return at
 
 
-@pytest.fixture
-def own_settings(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
 
 
 @pytest.mark.usefixtures("own_settings")

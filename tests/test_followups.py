@@ -6,32 +6,15 @@ The demo's data end on Friday 20.11.2026; the sidebar's default period is Octobe
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import i18n
 from analytics.importing.pipeline import Upload
 from analytics.registry import METRIC_KEYS, metric
-from tests.conftest import open_screen
+from tests.conftest import column_configs, labels, open_screen, table_with
 from tests.test_russian_leftovers import NO_RESPONSIBLE
 
-
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    """No saved plans, working days or aliases from another test."""
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
-
-
-def table_with(at: AppTest, column: str):
-    """The first table (st.dataframe or st.data_editor) that has `column`."""
-    return next(d for d in at.dataframe if column in d.value.columns)
-
-
-def labels(table) -> dict[str, str]:
-    """{column: its title on screen} of a table."""
-    return {name: config.get("label") for name, config in json.loads(table.proto.columns).items()}
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 # ---- 2: records tables: coded values in words, the person and the source not set in the language ------------------
@@ -108,7 +91,7 @@ def test_the_person_month_table_pins_the_metric_and_runs_newest_first() -> None:
     months = ["2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06"]  # the demo's last six, newest first
     assert list(table.value.columns) == ["label", *months]
     assert list(table.proto.column_order) == ["label", *months]
-    config = json.loads(table.proto.columns)["label"]
+    config = column_configs(table)["label"]
     assert (config["label"], config["pinned"]) == ("Показатель", True)
     assert len(table.value) == len(METRIC_KEYS)
 

@@ -41,10 +41,7 @@ RED, GRAY = MetricProto.MetricColor.RED, MetricProto.MetricColor.GRAY
 SOKOLOV = "Соколов Дмитрий"
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    """No saved plans, working days or aliases from another test."""
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,7 @@ NB = "\u00a0"
 NEWEST_FIRST = ["2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06"]  # the demo's last six
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def month_table(at: AppTest, name_column: str):

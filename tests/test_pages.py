@@ -22,10 +22,7 @@ PAGES = tuple(screen.name for screen in SCREENS)
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # "last month" of the demo data
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    """Each test starts with no saved plans, mappings or aliases."""
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def metric_value(at: AppTest, label: str) -> str:

@@ -26,9 +26,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last month", the sidebar's default
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 @pytest.fixture(scope="module")

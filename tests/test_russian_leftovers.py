@@ -6,8 +6,6 @@ The demo's data end on Friday 20.11.2026, so November 2026 is the month in progr
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,13 +14,9 @@ from analytics import i18n
 from analytics.importing.converting import NOT_SET
 from analytics.importing.pipeline import Upload
 from pages import _dataset
-from tests.conftest import open_screen
+from tests.conftest import labels, open_screen, table_with
 
-
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    """No saved plans, working days or aliases from another test."""
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def captions(at: AppTest) -> list[str]:
@@ -35,8 +29,7 @@ def markdown(at: AppTest) -> list[str]:
 
 def column_labels(at: AppTest, column: str) -> dict[str, str]:
     """The titles the screen gives the columns of the first table that has `column` ({column: title})."""
-    table = next(d for d in at.dataframe if column in d.value.columns)
-    return {name: config.get("label") for name, config in json.loads(table.proto.columns).items()}
+    return labels(table_with(at, column))
 
 
 # ---- the functions -------------------------------------------------------------------------------------------------

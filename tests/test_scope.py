@@ -26,9 +26,7 @@ JANUARY = Period(date(2026, 1, 1), date(2026, 1, 31))
 EVERY_TABLE = frozenset({"calls", "leads", "meetings", "payments"})
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 # ---- the Scope ----------------------------------------------------------------------------------------------------

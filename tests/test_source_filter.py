@@ -23,9 +23,7 @@ OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))
 EVERY_TABLE = frozenset({"calls", "leads", "meetings", "payments"})
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def test_the_call_metrics_are_exactly_those_that_need_the_call_log() -> None:

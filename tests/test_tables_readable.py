@@ -5,39 +5,21 @@ spend in the cost table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.importing.pipeline import Upload
 from pages import _widgets
-from tests.conftest import open_screen
+from tests.conftest import column_configs, labels, open_screen, table_with
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 NB = "\u00a0"
 DEMO_MONTHS = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]  # the demo's last six; November runs
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings.json"))
-
-
-def table_with(at: AppTest, column: str):
-    """The first table (st.dataframe or st.data_editor) that has `column`."""
-    return next(d for d in at.dataframe if column in d.value.columns)
-
-
-def config(table) -> dict[str, dict]:
-    """{column: its st.column_config} of a table."""
-    return json.loads(table.proto.columns)
-
-
-def labels(table) -> dict[str, str]:
-    return {name: c.get("label") for name, c in config(table).items()}
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 # ---- item 4, 5, 24: month headers in words, the running month marked and never red, newest first --------------------
@@ -75,14 +57,14 @@ def test_the_person_month_table_runs_newest_first_in_words_with_the_metric_pinne
     shown = labels(table)
     assert shown["2026-06"] == ("июн" if lang == "ru" else "Jun") + f"{NB}2026"
     assert shown["2026-11"] == running
-    assert (config(table)["label"]["pinned"], config(table)["label"]["width"]) == (True, "medium")
+    assert (column_configs(table)["label"]["pinned"], column_configs(table)["label"]["width"]) == (True, "medium")
 
 
 def test_the_hunters_and_sources_month_tables_are_headed_in_words() -> None:
     hunters = open_screen("hunter_results", "ru")
     table = next(d for d in hunters.dataframe if "2026-11" in d.value.columns and "hunter" in d.value.columns)
     assert [labels(table)[m] for m in DEMO_MONTHS[-2:]] == [f"окт{NB}2026", f"ноя{NB}2026 (идёт)"]
-    assert config(table)["hunter"]["pinned"] is True
+    assert column_configs(table)["hunter"]["pinned"] is True
     sources = open_screen("source_comparison", "en")
     table = next(d for d in sources.dataframe if "2026-11" in d.value.columns)
     assert [labels(table)[m] for m in DEMO_MONTHS[-2:]] == [f"Oct{NB}2026", f"Nov{NB}2026 (running)"]
@@ -134,7 +116,7 @@ def test_an_empty_daily_chart_says_no_data_instead_of_drawing_a_zero_axis() -> N
 def test_the_spend_editor_separates_thousands(lang: str, form: str) -> None:
     at = open_screen("source_comparison", lang)
     editor = table_with(at, "spend")
-    assert config(editor)["spend"]["type_config"]["format"] == form
+    assert column_configs(editor)["spend"]["type_config"]["format"] == form
 
 
 def test_the_cost_table_shows_every_source_with_spend_not_only_the_compared() -> None:
@@ -142,7 +124,7 @@ def test_the_cost_table_shows_every_source_with_spend_not_only_the_compared() ->
     assert at.multiselect(key="compare_sources").value == ["Google", "Yandex"]
     costs = table_with(at, "cost_per_lead")
     assert list(costs.value.columns[:2]) == ["source", "month"]  # the source pinned first
-    assert config(costs)["source"]["pinned"] is True
+    assert column_configs(costs)["source"]["pinned"] is True
     assert "vk_ads" in set(costs.value["source"])  # spend in Oct and Nov (data/demo ad_spend.csv), not compared
 
 
@@ -152,7 +134,7 @@ def test_the_plan_table_starts_with_held_meetings_and_the_pace_table_runs_in_fun
     at = open_screen("plan_attainment", "ru")
     table = table_with(at, "attainment_meetings_held")
     assert list(table.value.columns[:3]) == ["employee", "attainment_meetings_held", "actual_meetings_held"]
-    assert config(table)["employee"]["pinned"] is True
+    assert column_configs(table)["employee"]["pinned"] is True
     pace = table_with(at, "on_track").value
     first = pace[pace["employee"] == pace["employee"].iloc[0]]
     assert first["metric"].tolist() == ["Звонки от 60 с", "Назначено встреч", "Проведено встреч"]
@@ -163,13 +145,13 @@ def test_the_overview_leaderboard_pins_the_name_and_shows_held_to_paid_before_re
     board = table_with(at, "conv_held_to_paid")
     columns = list(board.value.columns)
     assert columns.index("conv_held_to_paid") < columns.index("revenue")
-    assert config(board)["employee"]["pinned"] is True
-    assert "width" not in config(board)["employee"]  # sized to the names: a fixed width cut held → paid at 1440
+    assert column_configs(board)["employee"]["pinned"] is True
+    assert "width" not in column_configs(board)["employee"]  # sized to the names: a fixed width cut held → paid at 1440
 
 
 def test_compare_pins_the_metric_name() -> None:
     at = open_screen("people_compare", "ru")
-    assert config(table_with(at, "label"))["label"]["pinned"] is True
+    assert column_configs(table_with(at, "label"))["label"]["pinned"] is True
 
 
 STAGES = ("ID;Ответственный;Дата создания;Этап\n" + "".join(

@@ -21,9 +21,7 @@ OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))  # the demo's "last mon
 SOKOLOV = "Соколов Дмитрий"  # story 1: his clients confirm ~30 % of October's meetings instead of ~82 %
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def trend_charts(at: AppTest) -> list[pl.DataFrame]:

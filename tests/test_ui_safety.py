@@ -32,9 +32,7 @@ UNSAFE = re.compile(r"(?<!\\)(?:\[win|\]\(http|!\[x|<img|\*\*bold|http://)")
 ESCAPED = r"\[win\]\(http\://evil\)"
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def open_page(page: str, uploads: list[Upload] | None = None, **state) -> AppTest:

@@ -28,10 +28,7 @@ OCTOBER = ("2026-10-01", "2026-10-31")  # "last month" of the demo data
 DEMO_OCTOBER_HELD = 396
 
 
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, monkeypatch) -> None:
-    """No old JSON settings to adopt: the workspace is the only store these tests see."""
-    monkeypatch.setenv("SALES_FLOOR_SETTINGS", str(tmp_path / "no_settings"))
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 
 def workspace_file() -> Path:
