@@ -14,7 +14,9 @@ from analytics.comparison import wilson_interval
 from analytics.importing.pipeline import Upload
 from analytics.metrics import compute
 from pages._pages import BY_NAME, ROOT
-from tests.test_pages import OCTOBER, as_number, open_page, own_settings  # noqa: F401
+from tests.test_pages import OCTOBER, as_number, open_page
+
+pytestmark = pytest.mark.usefixtures("own_settings")  # no saved settings from another test
 
 # The demo's October cohort per hunter (engine values, `python -m analytics metrics --by hunter --from 2026-10-01
 # --to 2026-10-31`): meetings held, payments, revenue.
