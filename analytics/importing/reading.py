@@ -600,7 +600,7 @@ def read_path(path: Path, name: str) -> RawFile:
     benchmark's 165 MB calls file: the CLI's peak 637 → 607 MiB, in the same time; reading it is no longer the peak);
     anything else, or a piece that does not read like the first, is read whole by `read_raw`, whose outcome stands."""
     if FAST_PATH and path.stat().st_size > 2 * UTF8_PIECE_BYTES:
-        with path.open("rb") as file:
+        with path.open("rb", buffering=0) as file:  # pieces are read whole: a buffer would copy each
             table = _utf8_pieces(file, name)
         if table is not None:
             frame, dialect = table
@@ -612,8 +612,8 @@ def read_path(path: Path, name: str) -> RawFile:
 def _utf8_pieces(file: BinaryIO, name: str) -> tuple[pl.DataFrame, Dialect] | None:
     """The file read by Polars in pieces cut at line ends, or None when it is not a plain UTF-8 CSV throughout."""
     head = file.read(SAMPLE_BYTES + len(codecs.BOM_UTF8))
-    head = head.removeprefix(codecs.BOM_UTF8)
-    sample = head[:SAMPLE_BYTES]  # what read_raw judges and sniffs
+    bom = head.startswith(codecs.BOM_UTF8)
+    sample = head.removeprefix(codecs.BOM_UTF8)[:SAMPLE_BYTES]  # what read_raw judges and sniffs
     if not sample.strip() or any(sample.startswith(signature) for signature, _ in _SIGNATURES) \
             or sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or sample.lstrip()[:1] == b"<":
         return None
@@ -626,16 +626,19 @@ def _utf8_pieces(file: BinaryIO, name: str) -> tuple[pl.DataFrame, Dialect] | No
         return piece if b'"' not in piece and not piece.translate(None, _NOT_CONTROL_BYTES) else None
 
     def pieces() -> Iterator[bytes | None]:
-        rest = head
-        while block := file.read(UTF8_PIECE_BYTES):
-            cut = block.rfind(eol) + 1
-            if not cut:  # no line ends in this block: it belongs to the line begun before it
-                rest += block
-                continue
-            piece, rest = rest + block[:cut], block[cut:]
+        # Each piece is one read up to its last line end; the file is then wound back to that end, so the bytes
+        # after it are read again with the next piece instead of being copied onto its front (0.19 → 0.12 s a
+        # 165 MB file).
+        file.seek(len(codecs.BOM_UTF8) if bom else 0)
+        while piece := file.read(UTF8_PIECE_BYTES):
+            cut = piece.rfind(eol) + 1
+            while not cut and (more := file.read(UTF8_PIECE_BYTES)):  # a line longer than a piece
+                piece += more
+                cut = piece.rfind(eol) + 1
+            if 0 < cut < len(piece):
+                file.seek(cut - len(piece), io.SEEK_CUR)
+                piece = piece[:cut]
             yield plain(piece)
-        if rest:
-            yield plain(rest)
 
     frame = _read_pieces(pieces(), dialect)
     return None if frame is None else (frame, dialect)
