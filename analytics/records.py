@@ -73,8 +73,8 @@ def calls(model: Prepared, filters: Filters, only: Subset = "all") -> pl.DataFra
     else:
         frame = _scoped(model.calls.filter(_in_period("started_at", filters)), "employee", filters)
     frame = frame.select(
-        "started_at", "employee", "duration_s", "direction", "phone", "lead_id", "linked_by", "source", "call_id",
-        "recording",
+        "started_at", "employee", "duration_s", "direction", "phone", "lead_id", pl.col("linked_by").cast(pl.String),
+        "source", "call_id", "recording",
     ).sort("started_at")
     return frame if frame["recording"].is_not_null().any() else frame.drop("recording")
 
