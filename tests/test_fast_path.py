@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from analytics.importing import reading, values
+from analytics.importing import converting, reading, values
 from analytics.importing.converting import FileImport, _aligned, _all_distinct, conformed
 from analytics.importing.mapping import FileKind
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile, _single_byte_encoding
+from analytics.importing.report import VALUE_IGNORED
 from tests.hostile.make_corpus import cases
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -283,6 +284,27 @@ def test_a_thousand_calls_with_few_distinct_values_hand_checked() -> None:
     assert calls["phone"].null_count() == 1
     assert calls["call_id"].to_list()[13] == "5000"
     assert result.issues.height == 0
+
+
+def test_a_few_valued_column_with_a_value_past_its_sample_hand_checked(monkeypatch) -> None:
+    """2 500 calls: the first 2 000 (the sample a few-valued column is judged on, 20 000 rows in use) say `in`/`out`;
+    later rows say `входящий` (an incoming call) and `???` (not a direction: reported, the value ignored). The
+    lookup of the sample's values fails on them, and the column is parsed by all its distinct values, as the slow
+    path does. The unused lead id column is all empty: a column of nulls."""
+    monkeypatch.setattr(converting, "SAMPLE_ROWS", 2_000)
+    rows = [f"2025-01-{1 + i % 28:02d}T10:00:00.000000,Анна,60,{('in', 'out')[i % 2]},,7900{i:07d},{i}"
+            for i in range(2_500)]
+    rows[2_051] = rows[2_051].replace(",out,", ",входящий,")
+    rows[2_401] = rows[2_401].replace(",out,", ",???,")
+    result = assert_same("\n".join([CALLS_HEADER, *rows, ""]).encode(), "calls.csv", "calls")
+    assert isinstance(result, FileImport)
+    calls = result.tables["calls"]
+    assert calls.filter(pl.col("direction") == "in").height == 1_251
+    assert calls.filter(pl.col("direction") == "out").height == 1_248
+    assert calls["direction"][2_401] is None
+    assert calls["lead_id"].null_count() == 2_500
+    assert result.issues.select("row", "column", "value", "action").rows() == [(2_403, "direction", "???",
+                                                                                VALUE_IGNORED)]
 
 
 def test_chunks_aligned_to_the_text_as_read_and_nulls_made_anew(monkeypatch) -> None:

@@ -97,19 +97,31 @@ def parser_for(name: str, column: pl.Series) -> Parser:
 def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Series:
     """One column parsed: the fast parser everywhere, the full one on what the fast one could not read."""
     column = frame[header]
+    if reading.FAST_PATH and column.null_count() == column.len():  # an unused column of the export: no value to read
+        nothing = pl.select(parser.full(pl.lit(None, pl.String)).alias(name)).to_series()
+        if nothing.is_null().all():
+            return pl.repeat(None, column.len(), dtype=nothing.dtype, eager=True).alias(name)
     # A column the parser would give back as it is, is taken as it is: no copy of 2 M texts.
     unchanged = _UNCHANGED.get(parser.full)
     if reading.FAST_PATH and unchanged is not None and unchanged(column):
         return column.alias(name)
     # Few distinct values (flags, directions, stages): parse each once. A sample tells cheaply whether to look.
-    if column.head(20_000).n_unique() * 20 < min(frame.height, 20_000) and \
-            (distinct := column.unique().drop_nulls()).len() * 20 < frame.height:  # no copy of the column
-        lookup = distinct.to_frame("raw").with_columns(parser.full(pl.col("raw")).alias("parsed"))
-        if reading.FAST_PATH and lookup.height and column.dtype == pl.String:
+    sample = column.head(SAMPLE_ROWS)
+    if (seen := sample.n_unique()) * 20 < min(frame.height, SAMPLE_ROWS):
+        if reading.FAST_PATH and column.dtype == pl.String:
             # Each value's place among the distinct ones, then its parsed value: half the time of replace_strict,
-            # and none of its 80 MB of scratch on 2 M rows.
-            return lookup["parsed"].gather(column.cast(pl.Enum(lookup["raw"])).to_physical()).alias(name)
-        return column.replace_strict(lookup["raw"], lookup["parsed"], default=None).alias(name)
+            # and none of its 80 MB of scratch on 2 M rows. A handful of values (directions, flags, stages) are
+            # all in the sample as a rule: the cast fails on a value the sample lacks, and only then are the 2 M
+            # values made unique.
+            places = _places(column, sample.unique().drop_nulls()) if seen <= FEW_VALUES else None
+            if places is None and (distinct := column.unique().drop_nulls()).len() * 20 < frame.height:
+                places = _places(column, distinct)
+            if places is not None:
+                distinct, at = places
+                return pl.select(parser.full(pl.lit(distinct)).alias(name)).to_series().gather(at)
+        elif (distinct := column.unique().drop_nulls()).len() * 20 < frame.height:  # no copy of the column
+            lookup = distinct.to_frame("raw").with_columns(parser.full(pl.col("raw")).alias("parsed"))
+            return column.replace_strict(lookup["raw"], lookup["parsed"], default=None).alias(name)
     # Lazy, so that subexpressions a parser uses twice are computed once.
     if parser.fast is parser.full:
         return frame.lazy().select(parser.full(pl.col(header)).alias(name)).collect().to_series()
@@ -127,6 +139,21 @@ def _parse(frame: pl.DataFrame, name: str, header: str, parser: Parser) -> pl.Se
     # What the fast parser missed gets every spelling, trimmed (padding may first appear deep in a big file).
     second = pl.select(parser.full(pl.lit(column.gather(missed).str.strip_chars())).alias(name)).to_series()
     return parsed.scatter(missed, second)
+
+
+SAMPLE_ROWS = 20_000  # the first rows of a column, which tell whether it has few distinct values
+FEW_VALUES = 64  # a column with no more distinct values than this in its sample is tried with those alone
+
+
+def _places(column: pl.Series, distinct: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    """The distinct values and each row's place among them (null where the row is null), or None when a value of
+    the column is not among them."""
+    if distinct.is_empty():
+        return None
+    try:
+        return distinct, column.cast(pl.Enum(distinct)).to_physical()
+    except pl.exceptions.InvalidOperationError:
+        return None
 
 
 _UNCHANGED: dict[Callable[[pl.Expr], pl.Expr], Callable[[pl.Series], bool]] = {
