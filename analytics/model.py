@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 
 from analytics import normalize
+from analytics.frames import aligned
 from analytics.schema import Dataset
 
 # The hunter of a meeting with none named on it (SPEC §3a), as `unknown` is the source of a lead without one.
@@ -212,11 +213,11 @@ def prepare(
     leads, repeated = _dedupe(data.leads, "lead_id", keep="last")
     if repeated:
         warnings.append(f"leads: {repeated} repeated lead_id row(s); the last row of each lead was kept")
-    leads = leads.with_columns(
+    leads = aligned(leads.with_columns(
         _per_distinct(leads["employee"], lambda e: normalize.person(e, person_aliases)).alias("employee"),
         _per_distinct(leads["source"], lambda e: normalize.source(e, source_aliases)).alias("source"),
         _normal_phones(leads["phone"]),
-    )
+    ))
     lead_info = leads.select(
         "lead_id", pl.col("source").alias("lead_source"), pl.col("employee").alias("lead_employee"), "is_target"
     )
@@ -240,13 +241,15 @@ def prepare(
     lead_id = (phone_lead if given_lead.null_count() == given_lead.len()
                else given_lead if phone_lead.null_count() == phone_lead.len()
                else pl.select(pl.coalesce(pl.lit(given_lead), pl.lit(phone_lead))).to_series()).alias("lead_id")
-    calls = calls.with_columns(
+    # The columns made here come in one chunk and the file's in the reader's: cut alike, or every later filter of the
+    # calls (a screen's records) would copy the whole table first.
+    calls = aligned(calls.with_columns(
         lead_id,
         pl.when(given_lead.is_not_null()).then(pl.lit("lead_id", LINKED_BY))
         .when(phone_lead.is_not_null()).then(pl.lit("phone", LINKED_BY))
         .alias("linked_by"),
         _sources(lead_id, lead_info),
-    )
+    ))
 
     meetings, dropped = _dedupe(data.meetings, "meeting_id", keep="first")
     if dropped:

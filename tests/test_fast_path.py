@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from analytics.frames import aligned
 from analytics.importing import converting, reading, values
-from analytics.importing.converting import FileImport, _aligned, _all_distinct, conformed
+from analytics.importing.converting import FileImport, _all_distinct, conformed
 from analytics.importing.mapping import FileKind
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile, _single_byte_encoding
@@ -317,11 +318,11 @@ def test_chunks_aligned_to_the_text_as_read_and_nulls_made_anew(monkeypatch) -> 
     joined: list[str] = []
     rechunk = pl.Series.rechunk
     monkeypatch.setattr(pl.Series, "rechunk", lambda self, *a, **k: joined.append(self.name) or rechunk(self, *a, **k))
-    aligned = _aligned(pl.DataFrame([*text, nulls, *parsed]))
+    table = aligned(pl.DataFrame([*text, nulls, *parsed]))
     assert joined == []  # nothing copied: the text kept its chunks, the rest were cut like it
-    assert {name: tuple(len(c) for c in aligned[name].get_chunks()) for name in aligned.columns} == \
-        dict.fromkeys(aligned.columns, (2, 1))
-    assert aligned.rows() == [("Анна Петрова", "79000000001", None, 1, 1, 1, 1), ("Борис", "2", None, 2, 2, 2, 2),
+    assert {name: tuple(len(c) for c in table[name].get_chunks()) for name in table.columns} == \
+        dict.fromkeys(table.columns, (2, 1))
+    assert table.rows() == [("Анна Петрова", "79000000001", None, 1, 1, 1, 1), ("Борис", "2", None, 2, 2, 2, 2),
                               ("Вера", "3", None, 3, 3, 3, 3)]
 
 
@@ -339,9 +340,9 @@ def test_chunks_aligned_without_changing_a_value() -> None:
     text = pl.concat([pl.Series("a", ["x", "y"]), pl.Series("a", ["z"])])  # chunks of 2 and 1
     number = pl.Series("b", [1, 2, 3])  # one chunk
     frame = pl.DataFrame([text, number])
-    aligned = _aligned(frame)
-    assert [len(c) for c in aligned["b"].get_chunks()] == [2, 1]
-    assert aligned.rows() == [("x", 1), ("y", 2), ("z", 3)]
+    table = aligned(frame)
+    assert [len(c) for c in table["b"].get_chunks()] == [2, 1]
+    assert table.rows() == [("x", 1), ("y", 2), ("z", 3)]
     assert_frame_equal(conformed(pl.DataFrame({"lead_id": ["1"], "paid_at": [datetime(2025, 1, 1)]}), "payments"),
                        pl.DataFrame({"lead_id": ["1"], "paid_at": [datetime(2025, 1, 1)], "amount": [None]},
                                     schema={"lead_id": pl.String, "paid_at": pl.Datetime("us"),

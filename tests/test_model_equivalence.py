@@ -210,6 +210,17 @@ def test_hand_floor_with_aliases_is_prepared_as_before() -> None:
     assert model.leads["source"].to_list() == ["Google", "Yandex", "unknown", "Yandex"]
 
 
+def test_a_model_of_tables_read_in_pieces_has_its_columns_chunked_alike() -> None:
+    """Calls and leads read in pieces come in several chunks, the columns the model adds in one: the model cuts them
+    alike, or Polars would copy the whole table at each filter of it. The values are those of one-chunk tables."""
+    data = hand_dataset()
+    split = lambda frame: pl.concat([frame.slice(0, 2), frame.slice(2)], rechunk=False)  # noqa: E731
+    model = assert_same(replace(data, calls=split(data.calls), leads=split(data.leads)))
+    for table in (model.calls, model.leads):
+        assert {tuple(len(chunk) for chunk in table[c].get_chunks()) for c in table.columns} == {(2, table.height - 2)}
+    assert_frame_equal(model.calls, prepare(data).calls)
+
+
 # ---- (b) generated floors ------------------------------------------------------------------------------------------
 
 SMALL = replace(FloorConfig(), start=date(2026, 9, 1), end=date(2026, 10, 20), setters=SETTERS[:4])

@@ -8,16 +8,15 @@ imported + skipped + rejected = rows in the file.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Literal
 
 import polars as pl
 
 from analytics import schema
+from analytics.frames import aligned
 from analytics.importing import reading, values
 from analytics.importing.mapping import CALL_ENDS, DATETIME_FIELDS, REQUIRED, FileKind
 from analytics.importing.reading import ROW, RawFile
@@ -421,35 +420,11 @@ def conformed(frame: pl.DataFrame, table: schema.TableName) -> pl.DataFrame:
     spec = schema.TABLE_BY_NAME[table]
     if not reading.FAST_PATH or any(c not in frame.columns for c in spec.required):
         return schema.conform(frame, table)  # (which also says which required column is missing)
-    return _aligned(frame.select(
+    return aligned(frame.select(
         pl.col(c.name) if frame.schema.get(c.name) == c.dtype
         else (pl.col(c.name) if c.name in frame.columns else pl.lit(None)).cast(c.dtype).alias(c.name)
         for c in spec.columns
     ))
-
-
-def _aligned(frame: pl.DataFrame) -> pl.DataFrame:
-    """The columns cut into the same chunks, without a copy. Text columns taken as read keep the reader's chunks,
-    parsed ones come in one; Polars would copy the whole table into one chunk at its next operation (120 MB for
-    2 M calls): instead the odd columns are sliced like the layout whose columns would cost most to copy (a column
-    in one chunk is sliced as a view; one in other chunks is joined first, a copy)."""
-    layouts = {c: tuple(len(chunk) for chunk in frame[c].get_chunks()) for c in frame.columns}
-    if frame.height == 0 or len(set(layouts.values())) < 2:
-        return frame
-    weight: Counter[tuple[int, ...]] = Counter()
-    for c, layout in layouts.items():
-        weight[layout] += int(frame[c].estimated_size()) + 1 if len(layout) > 1 else 0
-    target = weight.most_common(1)[0][0] if weight.total() else next(iter(layouts.values()))
-    starts = [0, *accumulate(target)][:-1]
-
-    def cut(column: pl.Series) -> pl.Series:
-        if column.null_count() == column.len():  # made anew: joining the chunks of nulls would write 16 B a cell
-            whole = pl.repeat(None, column.len(), dtype=column.dtype, eager=True).alias(column.name)
-        else:
-            whole = column.rechunk() if column.n_chunks() > 1 else column
-        return pl.concat([whole.slice(start, length) for start, length in zip(starts, target, strict=True)])
-
-    return frame.with_columns(cut(frame[c]) for c, layout in layouts.items() if layout != target)
 
 
 # ---- one file ----------------------------------------------------------------------------------------------------
