@@ -535,6 +535,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "diag_sentence": ("{month} против {previous}: {n} {n@findings}, из них серьёзных — {high}. Начните сверху.",
                       "{month} against {previous}: {n} {n@findings}, {high} of them serious. Start at the top."),
     "diag_scope": ("Показать", "Show"),
+    "diag_first": ("Показаны {shown} самых серьёзных из {n}.", "The {shown} most serious of {n} are shown."),
+    "diag_show_all": ("Показать все {n}", "Show all {n}"),
     "scope_all": ("Все", "All"),
     "scope_floor": ("Отдел", "Floor"),
     "scope_employee": ("Лидорубы", "Lead generators"),

@@ -148,6 +148,7 @@ def without_running(worse: pl.DataFrame, running: Collection[str]) -> pl.DataFra
     return worse.with_columns(pl.lit(False).alias(c) for c in worse.columns if c in running)
 
 
+FINDINGS_AT_ONCE = 20  # the Diagnostics draw this many findings, each with its records, before "show all"
 DROP_STYLE = "background-color: #fde0dc; color: #a61b1b; font-weight: 600"
 
 

@@ -22,6 +22,7 @@ SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "lo
 SEVERITY_COLOR: dict[str, Literal["red", "orange", "blue"]] = {"high": "red", "medium": "orange", "low": "blue"}
 # The counts of the chain that follow a meeting booked in the month (a cohort), unlike calls, leads and bookings.
 BY_BOOKING = ("meetings_confirmed", "meetings_held", "payments", "revenue")
+SHOW_ALL = "diag_show_all"  # every finding drawn, not only the most serious
 WORDED_IN = "_diag_worded_in"  # the language the month and scope widgets last showed their options in
 
 
@@ -183,9 +184,13 @@ else:
 scopes = ("all", "floor", "employee", "source")
 shown_scope = st.segmented_control(v.t("diag_scope"), scopes, key=SCOPE, format_func=lambda s: v.t(f"scope_{s}"))
 model = v.data.model
-for index, finding in enumerate(report.findings):
-    if shown_scope not in (None, "all") and finding.scope != shown_scope:
-        continue
+listed = [(index, finding) for index, finding in enumerate(report.findings)
+          if shown_scope in (None, "all") or finding.scope == shown_scope]
+# Each finding carries the table of its records, and a big floor can have 150 findings (seconds to draw): the most
+# serious are drawn, the rest when asked for.
+at_once = _widgets.FINDINGS_AT_ONCE
+all_drawn = len(listed) <= at_once or bool(st.session_state.get(SHOW_ALL))
+for index, finding in listed if all_drawn else listed[:at_once]:
     with st.container(border=True):
         head, badge = st.columns([4, 1])  # room for «Средняя» at 1024 px
         head.markdown(f"**{_widgets.escape(who_of(v, finding))}** · {v.t('situation_' + finding.situation)}")
@@ -206,6 +211,11 @@ for index, finding in enumerate(report.findings):
             frame = v.named(frame)  # display only: the person not set and the source `unknown` in words
             st.caption(v.t("rows_count", n=i18n.number(frame.height, v.lang)) + " · " + v.t(f"records_{spec.only}"))
             _widgets.records_table(frame, v.lang, name=f"finding_{index}", height=260)
+
+if len(listed) > at_once:
+    if not all_drawn:
+        st.caption(v.t("diag_first", shown=i18n.number(at_once, v.lang), n=i18n.number(len(listed), v.lang)))
+    st.toggle(v.t("diag_show_all", n=i18n.number(len(listed), v.lang)), key=SHOW_ALL)
 
 with st.expander(v.t("diag_text"), icon=":material/mail:"):
     st.code(findings_text(report, v.lang), language=None)

@@ -13,6 +13,7 @@ from analytics import i18n
 from analytics.importing.pipeline import Upload
 from analytics.metrics import Filters, compute
 from analytics.registry import metric
+from pages import _widgets
 from pages._pages import SCREENS
 from pages._widgets import ColumnSpec, column_config, styled
 from tests.conftest import open_screen as open_page
@@ -119,6 +120,24 @@ def test_diagnostics_page_tells_the_stories() -> None:
     assert "Волков Алексей" in text and "calls ≥ 60 s" in text
     assert "Source Yandex: target share" in text
     assert "New source vk_ads" in text
+
+
+def test_diagnostics_draw_the_most_serious_findings_and_the_rest_on_request(monkeypatch) -> None:
+    """Each finding carries the table of its records; a big floor has 150 findings: the most serious are drawn (here
+    2, 20 in use), the rest when the person asks for them — in the same order."""
+    monkeypatch.setattr(_widgets, "FINDINGS_AT_ONCE", 2)
+    at = open_page("chain_diagnostics")
+    heads = lambda: [md.value for md in at.markdown if " · " in md.value]  # noqa: E731  «who · situation»
+    records = lambda: [e for e in at.expander if e.label == "The records behind it"]  # noqa: E731
+    first = heads()
+    assert len(first) == len(records()) == 2
+    at.toggle(key="diag_show_all").set_value(True).run()
+    every = heads()
+    assert len(every) == len(records()) > 2 and every[:2] == first
+    assert not [c for c in at.caption if "most serious of" in c.value]
+    at.toggle(key="diag_show_all").set_value(False).run()
+    assert f"The 2 most serious of {len(every)} are shown." in [c.value for c in at.caption]
+    assert heads() == first
 
 
 def test_data_page_accounts_for_every_row_of_an_upload() -> None:
