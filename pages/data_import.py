@@ -14,6 +14,7 @@ from analytics.importing.mapping import FIELDS, FILE_KINDS, REQUIRED, signature
 from analytics.importing.pipeline import Upload, import_one
 from analytics.importing.reading import BadFile
 from analytics.importing.report import REJECTED
+from analytics.people import person_spellings
 from analytics.workspace import Incoming, WorkspaceBusy
 from pages import _dataset, _settings, _view, _widgets
 
@@ -213,12 +214,7 @@ if v.data.model.warnings:
 st.subheader(v.t("people_title"))
 st.caption(v.t("people_help"))
 raw = bundle.dataset
-counts = pl.concat([
-    raw.calls.select(normalize.text(pl.col("employee")).alias("name"), pl.lit("calls").alias("table")),
-    raw.leads.select(normalize.text(pl.col("employee")).alias("name"), pl.lit("leads").alias("table")),
-]).drop_nulls().group_by("name").agg(
-    (pl.col("table") == "calls").sum().alias("calls"), (pl.col("table") == "leads").sum().alias("leads"),
-).sort("name")
+counts = person_spellings(raw.calls, raw.leads)
 crm_names = sorted(counts.filter(pl.col("leads") > 0)["name"].to_list())
 people_aliases = _settings.load(_dataset.PERSON_ALIASES, {})
 suggested = _dataset.suggest_people(counts["name"].to_list(), crm_names)

@@ -6,9 +6,10 @@ import random
 import re
 import time
 
+import polars as pl
 import pytest
 
-from analytics.people import suggest
+from analytics.people import person_spellings, suggest
 
 CRM = ["Иванов Иван", "Иванов Пётр", "Петров Сергей", "Сидорова Анна", "Соколов Дмитрий", "Smith John"]
 
@@ -110,3 +111,9 @@ def test_ten_thousand_names() -> None:
     assert all(by_kind[0]) and all(by_kind[1])  # `2xx (Surname)` and `Surname I.`: every one found
     # A dropped letter can make two of 5 000 generated surnames equally close: those are left to the user.
     assert sum(by_kind[2]) / len(by_kind[2]) > 0.7
+
+
+def test_person_spellings_count_calls_and_leads_per_spelling_as_normalised() -> None:
+    calls = pl.DataFrame({"employee": ["205 (Иванов)", " 205  (Иванов) ", None, "Петров", "   "]})
+    leads = pl.DataFrame({"employee": ["Иванов Иван", "Петров", None]})
+    assert person_spellings(calls, leads).rows() == [("205 (Иванов)", 2, 0), ("Иванов Иван", 0, 1), ("Петров", 1, 1)]
