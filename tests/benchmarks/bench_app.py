@@ -180,7 +180,7 @@ def in_browser(calls: Path, deals: Path) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, metric, settle
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, metric, new_page, settle
 
     port = free_port()
     fresh_workspace()
@@ -199,12 +199,13 @@ def in_browser(calls: Path, deals: Path) -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page = new_page(browser)  # counts Streamlit's runs, which `settle` waits on
+            page.set_viewport_size({"width": 1440, "height": 1100})
             page.set_default_timeout(300_000)
             page.goto(url)
             page.get_by_test_id("stMetricValue").first.wait_for()
             settle(page)
-            page.get_by_test_id("stSidebarNav").get_by_text("Data", exact=True).click()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data", exact=True).click()
             page.get_by_test_id("stFileUploaderDropzone").wait_for()
             settle(page)
             t = time.perf_counter()
@@ -215,7 +216,7 @@ def in_browser(calls: Path, deals: Path) -> None:
             settle(page)
             print(f"  choosing the files to their import report: {time.perf_counter() - t:.1f} s")
             t = time.perf_counter()
-            page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview", exact=True).click()
             settle(page)
             metric(page, "Meetings held")
             print(f"  to the Overview's numbers: {time.perf_counter() - t:.1f} s")
