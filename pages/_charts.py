@@ -21,7 +21,7 @@ GRAIN_FORMAT = {"day": ("%d.%m", "%d.%m.%Y"), "week": ("%d.%m", "%d.%m.%Y"), "mo
 # (a person, a funnel step) is as tall as its rows plus that frame. A band narrower than its label makes Vega hide
 # every other label (its label-overlap rule): the plan heat map named only half of the people.
 ROW_PX = 28  # one band: an 11-13 px label with room above and below
-CALENDAR_FRAME_PX = 110  # title, the dates written at -60°, the axis title
+CALENDAR_FRAME_PX = 170  # title, the legend above, the dates written at -60°, the axis title
 FUNNEL_FRAME_PX = 70  # title, the count axis and its title
 LEGEND_ROW_PX = 30  # one entry of a one-column legend above a chart
 LEGEND_FRAME_PX = 70  # the legend's title, the x axis and its title under the bands
@@ -181,7 +181,9 @@ def calendar(frame: pl.DataFrame, title: str, labels: dict[str, str], grain: Gra
         y=alt.Y("employee:N", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         color=alt.Color("attainment:Q", title=labels["attainment"],
                         scale=alt.Scale(domain=[0, 1, 1.5], range=[RED, "#F4E3B5", GREEN], clamp=True),
-                        legend=alt.Legend(format=".0%")),
+                        # above, across: at the right it took a phone's heat map a quarter of its width
+                        legend=alt.Legend(format=".0%", orient="top", direction="horizontal", titleOrient="left",
+                                          gradientLength=100)),
         tooltip=[alt.Tooltip("employee:N", title=labels["employee"]),
                  alt.Tooltip("date:T", title=labels["date"], format=tooltip_format),
                  alt.Tooltip("actual:Q", title=labels["actual"]), alt.Tooltip("plan_low:Q", title=labels["plan"]),

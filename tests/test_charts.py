@@ -126,8 +126,11 @@ def test_the_plan_heat_map_names_every_person() -> None:
     spec = _charts.calendar(cells, "Calendar", {"date": "Day", "attainment": "Attainment", "employee": "Who",
                                                 "actual": "Actual", "plan": "Plan"}).to_dict()
     assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
-    # Streamlit fits title and axes into the height: 7 rows of 28 px plus 110 px for them
-    assert spec["height"] == 7 * 28 + 110
+    # Streamlit fits title, legend and axes into the height: 7 rows of 28 px plus 170 px for them
+    assert spec["height"] == 7 * 28 + 170
+    # The legend above the days, across: at the right it took a quarter of a phone's (390 px) heat map
+    legend = spec["encoding"]["color"]["legend"]
+    assert (legend["orient"], legend["direction"], legend["gradientLength"]) == ("top", "horizontal", 100)
 
 
 def test_the_funnel_gives_every_step_its_row() -> None:
