@@ -332,6 +332,23 @@ def test_a_full_exchange_directory_sends_through_the_pipe(tmp_path: Path, monkey
     assert reply[1] == content and reply[2].equals(frame(300_000)) and not list(tmp_path.iterdir())
 
 
+def test_the_exchange_of_a_killed_server_is_removed_by_the_next(tmp_path: Path, monkeypatch) -> None:
+    """A server killed while an upload crossed to its worker leaves the upload in /dev/shm (in RAM) until a reboot;
+    the next server removes the directories of parents that are gone, and keeps the live ones and anything else."""
+    monkeypatch.setattr(limits, "_SHARED_MEMORY", str(tmp_path))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = tmp_path / f"sales_floor_shared_{gone.pid}_abc"
+    live = tmp_path / f"sales_floor_shared_{os.getppid()}_def"
+    other = tmp_path / f"sales_floor_exchange_{gone.pid}_ghi"  # not named by its parent's pid (an older version's)
+    for directory in (orphan, live, other):
+        directory.mkdir()
+        (directory / "bytes_1").write_bytes(b"an upload")
+    made = Path(limits._exchange_directory("fallback"))
+    assert made.name.startswith(f"sales_floor_shared_{os.getpid()}_")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, made.name])
+
+
 def test_the_exchange_is_in_memory_when_there_is_room(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(limits, "_SHARED_MEMORY", str(tmp_path / "shm"))
     (tmp_path / "shm").mkdir()

@@ -247,13 +247,36 @@ def _dumps(message: tuple[Any, ...], directory: str) -> bytes:
     return buffer.getvalue()
 
 
+_EXCHANGE_PREFIX = "sales_floor_shared_"  # + the parent's pid + "_": whose directory it is
+
+
 def _exchange_directory(fallback: str) -> str:
     """Where a worker and its parent leave big frames and bytes for each other: in RAM (/dev/shm) when it has the
-    room, else beside the worker's stderr on disk."""
+    room, else beside the worker's stderr on disk. Named by the parent's pid, so that the directories of a parent
+    killed before it could remove them (an upload's bytes: RAM held until a reboot) are removed by the next one."""
     with contextlib.suppress(OSError):
         if shutil.disk_usage(_SHARED_MEMORY).free >= _SHARED_MEMORY_FREE_BYTES:
-            return tempfile.mkdtemp(prefix="sales_floor_exchange_", dir=_SHARED_MEMORY)
+            _remove_orphans(_SHARED_MEMORY)
+            return tempfile.mkdtemp(prefix=f"{_EXCHANGE_PREFIX}{os.getpid()}_", dir=_SHARED_MEMORY)
     return fallback
+
+
+def _remove_orphans(directory: str) -> None:
+    """Remove the exchange directories whose parent process is gone (another server's live ones stay)."""
+    for entry in os.scandir(directory):
+        pid = entry.name.removeprefix(_EXCHANGE_PREFIX).partition("_")[0]
+        if entry.name.startswith(_EXCHANGE_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _loads(data: bytes) -> Any:
