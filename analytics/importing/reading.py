@@ -250,6 +250,10 @@ class Dialect:
     eol: str
     header: tuple[str, ...] | None  # the names to use when the file has no header row (Asterisk)
 
+    @property
+    def format(self) -> str:
+        return "asterisk" if self.header else "csv"
+
 
 def sniff(sample: str, name: str) -> Dialect:
     if "\n" not in sample and "\r" not in sample and len(sample) >= MAX_LINE_BYTES // 4:
@@ -386,7 +390,7 @@ def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[d
         dialect = sniff(utf8_head.decode("utf-8", errors="ignore"), name)
         pieces = _single_byte_pieces(content, encoding, dialect)
         if pieces is not None:
-            return pieces, "asterisk" if dialect.header else "csv", encoding, []
+            return pieces, dialect.format, encoding, []
     decoded = decode(content, trust_utf8=True)
     dialect = sniff(decoded.utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), name)
     frame: pl.DataFrame | None = None
@@ -409,7 +413,7 @@ def _read_csv(content: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[d
             text = text.replace("\r", "\n")
         frame, refused = _lenient_csv(text, dialect, name)
         notes += refused
-    return frame, "asterisk" if dialect.header else "csv", decoded.encoding, notes
+    return frame, dialect.format, decoded.encoding, notes
 
 
 # ---- spreadsheets and HTML ---------------------------------------------------------------------------------------
@@ -552,7 +556,6 @@ def read_raw(content: bytes, name: str) -> RawFile:
             raise BadFile(f"{name}: this is {what}, not a table — export CSV or XLSX from your CRM or telephony")
     notes: list[dict[str, object]] = []
     encoding = "binary"
-    header: tuple[str, ...] | None = None
     if content.startswith(b"PK\x03\x04"):
         from analytics.importing.xlsx_guard import check_xlsx  # late: the guard raises this module's BadFile
 
@@ -573,18 +576,17 @@ def read_raw(content: bytes, name: str) -> RawFile:
                 decoded.encoding
         else:
             frame, fmt, encoding, notes = _read_csv(content, name)
-            if fmt == "asterisk":
-                header = asterisk_layout([str(v or "") for v in frame.row(0)]) if frame.height else None
     controls = fmt in ("csv", "asterisk", "html") and bool(content.translate(None, _NOT_CONTROL_BYTES))  # 0.1 s/150 MB
-    return _finished(frame, fmt, encoding, notes, header, controls, name)
+    return _finished(frame, fmt, encoding, notes, controls, name)
 
 
-def _finished(frame: pl.DataFrame, fmt: str, encoding: str, notes: list[dict[str, object]],
-              header: tuple[str, ...] | None, controls: bool, name: str) -> RawFile:
-    """The table as read → the RawFile: the header taken, cells tidied, control characters removed (`controls`:
-    the file has some)."""
+def _finished(frame: pl.DataFrame, fmt: str, encoding: str, notes: list[dict[str, object]], controls: bool,
+              name: str) -> RawFile:
+    """The table as read → the RawFile: the header taken (an Asterisk log has none: its layout is told by its first
+    row), cells tidied, control characters removed (`controls`: the file has some)."""
     if frame.height == 0:
         raise BadFile(f"{name}: the file has a header but no rows")
+    header = asterisk_layout([str(v or "") for v in frame.row(0)]) if fmt == "asterisk" else None
     frame = _without_empty_cells(_tidy(frame, header, name))  # an empty column in one chunk, below its header
     if controls:
         frame, cleaned = _strip_controls(frame, name)
@@ -604,8 +606,7 @@ def read_path(path: Path, name: str) -> RawFile:
             table = _utf8_pieces(file, name)
         if table is not None:
             frame, dialect = table
-            header = asterisk_layout([str(v or "") for v in frame.row(0)]) if dialect.header else None
-            return _finished(frame, "asterisk" if dialect.header else "csv", "utf-8", [], header, False, name)
+            return _finished(frame, dialect.format, "utf-8", [], False, name)
     return read_raw(path.read_bytes(), name)
 
 
