@@ -56,12 +56,17 @@ def demo_pages() -> None:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         if not screen.default:
             at.switch_page(screen.file).run()
-        times = []
-        for _ in range(5):
-            t = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - t)
-        print(f"  {page:18} {statistics.median(times) * 1000:6.0f} ms")
+        print(f"  {page:18} {rerun_ms(at, 5):6.0f} ms")
+
+
+def rerun_ms(at: AppTest, runs: int) -> float:
+    """The median time of `runs` reruns of the screen `at` shows, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
 
 
 def overview_numbers(frame, filters: Filters, previous: Filters) -> None:
@@ -164,13 +169,7 @@ def overview_in_the_app(calls: Path, deals: Path) -> None:
         at.switch_page(screen.file).run()
         opened = time.perf_counter() - t
         assert not at.exception, at.exception
-        reruns = []
-        for _ in range(3):
-            t = time.perf_counter()
-            at.run()
-            reruns.append(time.perf_counter() - t)
-        rerun = statistics.median(reruns)
-        print(f"    {Path(screen.file).stem:18} {opened * 1000:6.0f} ms, rerun {rerun * 1000:4.0f} ms")
+        print(f"    {Path(screen.file).stem:18} {opened * 1000:6.0f} ms, rerun {rerun_ms(at, 3):4.0f} ms")
 
 
 def in_browser(calls: Path, deals: Path) -> None:
